@@ -1,0 +1,5 @@
+import sys
+
+from simsvc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,138 @@
+"""Errors a user can act on: each names the key path and, where known, the file line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+# Names pydantic puts in an error location for the branch of a union it tried.
+_UNION_TAGS = {
+    "constant",
+    "exponential",
+    "lognormal",
+    "gamma",
+    "triangular",
+    "empirical",
+    "int",
+    "str",
+    "float",
+    "list[str]",
+    "function-after[_check_location(), tuple[float, float]]",
+}
+
+
+def format_path(path: Path) -> str:
+    """``('site', 3, 'equipment', 'gate')`` -> ``site[3].equipment.gate``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(file)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a scenario: where (key path, line) and what."""
+
+    path: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = format_path(self.path)
+        if self.line is not None:
+            where += f" (line {self.line})"
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, with every problem found in it.
+
+    Deliberately not a ``ValueError`` so that pydantic passes it through unchanged.
+    """
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        count = len(self.problems)
+        lines = [f"{head}{count} problem{'s' if count != 1 else ''} in the scenario"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def located(self, toml_text: str, source: str) -> ScenarioError:
+        """The same problems with the TOML line of each key path filled in."""
+        problems = [replace(p, line=p.line or find_line(toml_text, p.path)) for p in self.problems]
+        return ScenarioError(problems, source)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling against scenario-format.md)"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if kind.startswith(("greater", "less", "int_", "float_", "bool_", "string_", "too_", "literal")):
+        return f"{message[:1].lower()}{message[1:]}, got {given!r}"
+    if kind == "union_tag_invalid":
+        return "unknown dist (expected constant, exponential, lognormal, gamma, triangular, empirical)"
+    if kind == "union_tag_not_found":
+        return "a distribution needs 'dist' (or give a bare duration such as '2h')"
+    return message[:1].lower() + message[1:]
+
+
+def from_validation_errors(errors: Iterable[dict[str, Any]]) -> ScenarioError:
+    """Turn pydantic's error list into a :class:`ScenarioError` with clean key paths."""
+    problems = []
+    seen: set[tuple[Path, str]] = set()
+    for error in errors:
+        path = tuple(p for p in error.get("loc", ()) if p not in _UNION_TAGS)
+        message = _describe(error)
+        if (path, message) not in seen:
+            seen.add((path, message))
+            problems.append(Problem(path, message))
+    return ScenarioError(problems)
+
+
+def find_line(text: str, path: Path) -> int | None:
+    """Best-effort line number (1-based) of a key path in a TOML text."""
+    if not path or not isinstance(path[0], str):
+        return None
+    table = path[0]
+    rest = list(path[1:])
+    index = rest.pop(0) if rest and isinstance(rest[0], int) else None
+    key = rest[0] if rest and isinstance(rest[0], str) else None
+    header_line = None
+    in_section = False
+    count = -1
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            name = line.strip("[] \t").split("#")[0].strip().strip("[]").strip()
+            if index is None:
+                in_section = line.startswith("[") and not line.startswith("[[") and name == table
+            else:
+                if line.startswith("[[") and name == table:
+                    count += 1
+                in_section = line.startswith("[[") and name == table and count == index
+            if in_section and header_line is None:
+                header_line = number
+            elif not in_section and header_line is not None and key is None:
+                return header_line
+            continue
+        if in_section and key is not None:
+            head = line.split("=", 1)[0].strip().strip('"')
+            if head == key or head.startswith(f"{key}."):
+                return number
+    return header_line

@@ -1,0 +1,164 @@
+"""Dispatch: one queue of jobs and the engineers who take them.
+
+Fault visits wait in one queue ordered by severity priority, then report time.
+Inspections wait behind every fault, in due order, and start only when their
+clock allows (business hours for most). Whenever a job waits and engineers are
+free, the job at the head goes to the free on-shift engineer who can reach it
+first, by planned travel time from where that engineer stands. Dispatch is
+non-preemptive: an engineer always finishes the job in hand.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simsvc.model.travel import TravelNetwork
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A preventive visit: ``site`` (place index), ``hours`` on site, its clock."""
+
+    site: int
+    hours: float
+    business: bool
+    due: float
+
+
+Job = int | Inspection
+"""A fault visit (an incident index) or an inspection."""
+
+
+class Dispatcher:
+    """The job queue, the free engineers and the choice of who goes where."""
+
+    def __init__(
+        self,
+        travel: TravelNetwork,
+        engineer_base: list[int],
+        base_place: list[int],
+        incident_site: list[int],
+        start_job: Callable[[int, Job, float], None],
+    ) -> None:
+        self.travel = travel
+        self.engineer_base = engineer_base
+        self.base_place = base_place
+        self._incident_site = incident_site
+        self._start_job = start_job
+        self._faults: list[tuple[int, float, int]] = []
+        self._inspections: deque[Inspection] = deque()
+        self.idle_at_base: list[list[int]] = [[] for _ in base_place]
+        self.roaming: dict[int, int] = {}
+        self.base_on_shift = [True] * len(base_place)
+        self.business_open = True
+        self._dispatching = False
+        for engineer, base in enumerate(engineer_base):
+            self.idle_at_base[base].append(engineer)
+        for idle in self.idle_at_base:
+            idle.reverse()  # the lowest-numbered engineer of a base goes first
+
+    def queued_faults(self) -> int:
+        """Fault visits waiting for an engineer."""
+        return len(self._faults)
+
+    def add_fault(self, incident: int, priority: int, report: float) -> None:
+        """Queue a fault visit."""
+        heapq.heappush(self._faults, (priority, report, incident))
+        self.dispatch()
+
+    def add_inspection(self, inspection: Inspection) -> None:
+        """Queue an inspection behind every fault."""
+        self._inspections.append(inspection)
+        self.dispatch()
+
+    def set_base_on_shift(self, base: int, on: bool) -> None:
+        """Start or end a base's shift; engineers finish the job in hand."""
+        self.base_on_shift[base] = on
+        if on:
+            self.dispatch()
+
+    def set_business_open(self, open_: bool) -> None:
+        """Business hours begin or end (inspections on the business clock wait for them)."""
+        self.business_open = open_
+        if open_:
+            self.dispatch()
+
+    def release(self, engineer: int, place: int) -> None:
+        """An engineer is free at ``place``: give them the next job, if any."""
+        if place == self.base_place[self.engineer_base[engineer]]:
+            self.idle_at_base[self.engineer_base[engineer]].append(engineer)
+        else:
+            self.roaming[engineer] = place
+        self.dispatch()
+
+    def is_idle(self, engineer: int) -> bool:
+        """Whether the engineer is free (at base or where the last job ended)."""
+        return engineer in self.roaming or engineer in self.idle_at_base[self.engineer_base[engineer]]
+
+    def back_at_base(self, engineer: int) -> None:
+        """A free engineer has returned to base."""
+        if self.roaming.pop(engineer, None) is not None:
+            self.idle_at_base[self.engineer_base[engineer]].append(engineer)
+
+    def dispatch(self) -> None:
+        """Match waiting jobs with free engineers until one side runs out."""
+        if self._dispatching:  # a job that starts at once may call back in
+            return
+        self._dispatching = True
+        try:
+            while True:
+                job = self._head()
+                if job is None:
+                    return
+                site = job.site if isinstance(job, Inspection) else self._incident_site[job]
+                engineer, hours = self.nearest(site)
+                if engineer < 0:
+                    return
+                if isinstance(job, Inspection):
+                    self._inspections.popleft()
+                else:
+                    heapq.heappop(self._faults)
+                self._take(engineer)
+                self._start_job(engineer, job, hours)
+        finally:
+            self._dispatching = False
+
+    def _head(self) -> Job | None:
+        if self._faults:
+            return self._faults[0][2]
+        if self._inspections:
+            head = self._inspections[0]
+            if self.business_open or not head.business:
+                return head
+        return None
+
+    def nearest(self, site: int) -> tuple[int, float]:
+        """The free on-shift engineer with the shortest planned trip to ``site``, and its hours.
+
+        Returns ``(-1, inf)`` when nobody is free.
+        """
+        hours_to_site = self.travel.hours_from(site)
+        best, best_hours = -1, math.inf
+        for base, idle in enumerate(self.idle_at_base):
+            if idle and self.base_on_shift[base]:
+                hours = hours_to_site[self.base_place[base]]
+                if hours < best_hours:
+                    best, best_hours = idle[-1], hours
+        for engineer, place in self.roaming.items():
+            if self.base_on_shift[self.engineer_base[engineer]]:
+                hours = hours_to_site[place]
+                if hours < best_hours or (hours == best_hours and engineer < best):
+                    best, best_hours = engineer, hours
+        return best, float(best_hours)
+
+    def _take(self, engineer: int) -> None:
+        if self.roaming.pop(engineer, None) is None:
+            idle = self.idle_at_base[self.engineer_base[engineer]]
+            if idle[-1] == engineer:
+                idle.pop()
+            else:
+                idle.remove(engineer)

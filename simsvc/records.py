@@ -1,0 +1,117 @@
+"""Incident records: the stamps of every incident as a table.
+
+One row per incident; times are hours since the start of the warm-up. Fields:
+
+=================  ============================================================
+replication        replication number (0-based)
+incident           incident number within its replication, in report order
+report             when the fault was reported
+severity           severity id
+site, zone         where (zone empty when the site has none)
+equipment          the kind of unit that failed
+response           when the desk first answered (= report without a desk)
+dispatch           when the incident joined the dispatch queue (empty if remote)
+arrival            when the first engineer arrived (empty if fixed remotely)
+part_wait          hours waited for a part after arrival (0 if at hand, empty
+                   if no part was needed)
+resolution         when service was restored (empty if still open at the end)
+engineer, base     who went (engineer number, base id)
+depot, part        the depot that supplied the part or spare unit, and its id
+swap               a spare unit was swapped in (the ``swap_after`` rule)
+remote             fixed by the desk or remote login, no visit
+counted            reported within the horizon (after warm-up): used in results
+response_hours,    the three clocks of a commitment, elapsed hours from report
+arrival_hours,     (24x7); open incidents have an infinite resolution clock
+resolution_hours
+=================  ============================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simsvc.model.calendar import WorkCalendar
+from simsvc.scenario import Commitment, Scenario
+
+METRIC_STAMP = {"response": "response", "arrival": "arrival", "resolution": "resolution"}
+
+
+def clock_hours(
+    columns: dict[str, np.ndarray],
+    metric: str,
+    clock: str = "24x7",
+    calendar: WorkCalendar | None = None,
+) -> np.ndarray:
+    """Hours from report to the metric's stamp for every incident.
+
+    Open incidents (no resolution) get ``inf``; incidents with no such stamp
+    (no arrival for a remote fix) get NaN.
+    """
+    report = columns["report"]
+    stamp = columns[METRIC_STAMP[metric]]
+    if metric == "resolution":
+        stamp = np.where(np.isnan(stamp), np.inf, stamp)
+    if clock == "business":
+        if calendar is None:
+            raise ValueError("a business clock needs the scenario's calendar")
+        elapsed = calendar.business_elapsed(report, np.where(np.isnan(stamp), report, stamp))
+        return np.where(np.isnan(stamp), np.nan, elapsed)
+    return np.asarray(stamp - report)
+
+
+def selected(columns: dict[str, np.ndarray], scenario: Scenario, commitment: Commitment) -> np.ndarray:
+    """Mask of the counted incidents a commitment applies to (severity and zone)."""
+    severity = [s.id for s in scenario.severity].index(commitment.severity)
+    mask = columns["counted"] & (columns["severity"] == severity)
+    if commitment.zone is not None:
+        in_zone = np.asarray([site.zone == commitment.zone for site in scenario.site], bool)
+        mask &= in_zone[columns["site"]]
+    if commitment.metric == "arrival":
+        mask &= ~columns["remote"]
+    return np.asarray(mask)
+
+
+def _labels(ids: list[str], codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=ids) if ids else (
+        pd.Categorical([None] * len(codes))
+    )
+
+
+def _optional_labels(ids: list[str], codes: np.ndarray) -> pd.Categorical:
+    codes = np.asarray(codes, np.int64)
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=ids or [""])
+
+
+def incident_table(
+    scenario: Scenario, columns: dict[str, np.ndarray], replication: int = 0
+) -> pd.DataFrame:
+    """The incident records of one replication as a DataFrame (see the module doc)."""
+    zones = [site.zone or "" for site in scenario.site]
+    n = len(columns["report"])
+    table = pd.DataFrame(
+        {
+            "replication": np.full(n, replication, np.int32),
+            "incident": np.arange(n, dtype=np.int32),
+            "report": columns["report"],
+            "severity": _labels([s.id for s in scenario.severity], columns["severity"]),
+            "site": _labels([s.id for s in scenario.site], columns["site"]),
+            "zone": pd.Categorical(np.asarray(zones, object)[columns["site"]]),
+            "equipment": _labels([e.id for e in scenario.equipment], columns["equipment"]),
+            "response": columns["response"],
+            "dispatch": columns["dispatch"],
+            "arrival": columns["arrival"],
+            "part_wait": columns["part_wait"],
+            "resolution": columns["resolution"],
+            "engineer": columns["engineer"],
+            "base": _optional_labels([b.id for b in scenario.base], columns["base"]),
+            "depot": _optional_labels([d.id for d in scenario.depot], columns["depot"]),
+            "part": _optional_labels([p.id for p in scenario.part], columns["part"]),
+            "swap": columns["swap"],
+            "remote": columns["remote"],
+            "counted": columns["counted"],
+        }
+    )
+    for metric in ("response", "arrival", "resolution"):
+        table[f"{metric}_hours"] = clock_hours(columns, metric)
+    return table

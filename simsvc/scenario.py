@@ -1,0 +1,417 @@
+"""The scenario: an after-sales service operation and the commitments of its tender.
+
+These pydantic models mirror the TOML file described in ``scenario-format.md``
+table by table. They are pure data: validated once, frozen, and never written to
+by the simulation. Durations are hours (see :mod:`simsvc.units`).
+
+Unknown keys are errors, and every error names its key path
+(``site[3].equipment.gate``); see :mod:`simsvc.errors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from simsvc.errors import Problem, ScenarioError
+from simsvc.units import Constant, Distribution, Duration, Exponential, Lognormal
+
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_PERCENT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*%\s*$")
+
+
+def _check_span(value: str) -> str:
+    match = _SPAN.match(value)
+    if not match:
+        raise ValueError(f"expected hours as 'HH:MM-HH:MM', got {value!r}")
+    start = int(match[1]) * 60 + int(match[2])
+    end = int(match[3]) * 60 + int(match[4])
+    if end > 24 * 60 or start == end:
+        raise ValueError(f"expected two different times of day in 'HH:MM-HH:MM', got {value!r}")
+    return value
+
+
+def _check_shift(value: str) -> str:
+    if value in ("24x7", "business"):
+        return value
+    try:
+        return _check_span(value)
+    except ValueError:
+        raise ValueError(f"expected '24x7', 'business' or 'HH:MM-HH:MM', got {value!r}") from None
+
+
+def _check_stock_level(value: object) -> int | str:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number of units or a share such as '15%', got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a stock level cannot be negative, got {value}")
+        return value
+    if isinstance(value, str) and (match := _PERCENT.match(value)):
+        if float(match[1]) > 1000:
+            raise ValueError(f"a stock share above 1000% is not plausible, got {value!r}")
+        return value.strip()
+    raise ValueError(f"expected a number of units or a share such as '15%', got {value!r}")
+
+
+def _check_location(value: tuple[float, float]) -> tuple[float, float]:
+    lat, lon = value
+    if not -90 <= lat <= 90:
+        raise ValueError(f"latitude must be within [-90, 90] degrees, got {lat}")
+    if not -180 <= lon <= 180:
+        raise ValueError(f"longitude must be within [-180, 180] degrees, got {lon}")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s\[\]\.]+$")]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+PositiveDuration = Annotated[Duration, Field(gt=0)]
+Shift = Annotated[str, AfterValidator(_check_shift)]
+Location = Annotated[
+    tuple[
+        Annotated[float, Field(allow_inf_nan=False)], Annotated[float, Field(allow_inf_nan=False)]
+    ],
+    AfterValidator(_check_location),
+]
+StockLevel = Annotated[int | str, BeforeValidator(_check_stock_level)]
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+Metric = Literal["response", "arrival", "resolution"]
+Clock = Literal["24x7", "business"]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioInfo(_Table):
+    """``[scenario]``: name, simulated period and replications."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    horizon: PositiveDuration = 365 * 24.0
+    warmup: Duration = 0.0
+    replications: int = Field(default=10, ge=1, le=100_000)
+    seed: int = Field(default=20261122, ge=0)
+    currency: str = "CNY"
+
+
+class Calendar(_Table):
+    """``[calendar]``: business hours and days, the first day of the horizon, holidays."""
+
+    business_hours: Annotated[str, AfterValidator(_check_span)] = "09:00-18:00"
+    business_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    start: dt.date = dt.date(2027, 1, 4)
+    holidays: list[dt.date] = Field(default_factory=list)
+
+
+class Severity(_Table):
+    """``[[severity]]``: a fault level, its handling and its on-site work (hours)."""
+
+    id: Id
+    name: str = ""
+    priority: int = Field(default=0, ge=0, description="1 is served first; 0 means 'by order'")
+    remote_fix: Share = 0.0
+    remote_time: Distribution = Constant(value=1.0)
+    onsite_time: Distribution = Lognormal(dist="lognormal", mean=2.0, cv=0.5)
+    part_need: Share = 0.0
+    swap_after: PositiveDuration | None = None
+    swap_time: PositiveDuration = 0.5
+
+
+class Commitment(_Table):
+    """``[[commitment]]``: one row of the tender's service table."""
+
+    severity: str
+    metric: Metric
+    within: PositiveDuration
+    goal: Annotated[float, Field(gt=0, le=1)] = 0.95
+    clock: Clock = "24x7"
+    zone: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A short name such as ``L1 arrival <= 2h (city)``."""
+        from simsvc.units import format_hours
+
+        zone = f" ({self.zone})" if self.zone else ""
+        clock = " business" if self.clock == "business" else ""
+        return f"{self.severity} {self.metric} <= {format_hours(self.within)}{clock}{zone}"
+
+
+class Desk(_Table):
+    """``[desk]``: the service desk that answers fault reports."""
+
+    agents: int = Field(default=1, ge=0, le=10_000)
+    shift: Shift = "24x7"
+    handle_time: Distribution = Exponential(dist="exponential", mean=10 / 60)
+
+
+class Base(_Table):
+    """``[[base]]``: a service centre where engineers start and return."""
+
+    id: Id
+    name: str = ""
+    location: Location
+    engineers: int = Field(ge=0, le=10_000)
+    shift: Shift = "24x7"
+    depot: str | None = None
+
+
+class Depot(_Table):
+    """``[[depot]]``: spare stock per part and its one-for-one resupply."""
+
+    id: Id
+    name: str = ""
+    location: Location
+    stock: dict[str, StockLevel] = Field(default_factory=dict)
+    resupply: Distribution = Constant(value=14 * 24.0)
+
+
+class Part(_Table):
+    """``[[part]]``: a spare part (or a whole replacement unit)."""
+
+    id: Id
+    name: str = ""
+    unit_cost: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+
+
+class Equipment(_Table):
+    """``[[equipment]]``: a kind of installed unit, its failure rate and fault mix."""
+
+    id: Id
+    name: str = ""
+    failures_per_year: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    severity_mix: dict[str, Share] = Field(min_length=1)
+    parts: dict[str, Share] = Field(default_factory=dict)
+    spare_unit: str | None = None
+
+
+class Site(_Table):
+    """``[[site]]``: a place with installed equipment."""
+
+    id: Id
+    name: str = ""
+    location: Location
+    zone: str | None = None
+    equipment: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(min_length=1)
+
+
+class Inspection(_Table):
+    """``[[inspection]]``: preventive visits to sites every ``every`` hours."""
+
+    id: str | None = None
+    every: PositiveDuration
+    duration: PositiveDuration
+    sites: str | list[str] = "all"
+    clock: Clock = "business"
+    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+
+
+class Travel(_Table):
+    """``[travel]``: how engineers get to sites."""
+
+    speed_kmh: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 40.0
+    road_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
+    cv: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.25
+
+
+class Arrivals(_Table):
+    """``[arrivals]``: relative weights of fault reports by hour of day and day of week."""
+
+    hourly_profile: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [1.0] * 24
+    )
+    weekly_profile: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [1.0] * 7
+    )
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _hourly(cls, weights: list[float]) -> list[float]:
+        if len(weights) != 24:
+            raise ValueError(f"expected 24 weights (one per hour), got {len(weights)}")
+        if sum(weights) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return weights
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _weekly(cls, weights: list[float]) -> list[float]:
+        if len(weights) != 7:
+            raise ValueError(f"expected 7 weights (Monday first), got {len(weights)}")
+        if sum(weights) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return weights
+
+
+class Costs(_Table):
+    """``[costs]``: yearly costs of resources and penalties per breach."""
+
+    engineer_per_year: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    desk_agent_per_year: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    holding_rate: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
+    penalty: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
+
+
+class PlanBounds(_Table):
+    """``[plan]``: the confidence a plan must reach and the planner's search bounds."""
+
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    max_engineers_per_base: int = Field(default=20, ge=0, le=10_000)
+    max_desk_agents: int = Field(default=20, ge=0, le=10_000)
+    max_stock_per_part: int = Field(default=50, ge=0, le=1_000_000)
+
+
+class Scenario(_Table):
+    """A whole scenario file. Build it with :func:`simsvc.load_scenario`."""
+
+    scenario: ScenarioInfo
+    calendar: Calendar = Calendar()
+    severity: list[Severity] = Field(min_length=1)
+    commitment: list[Commitment] = Field(min_length=1)
+    desk: Desk | None = None
+    base: list[Base] = Field(min_length=1)
+    depot: list[Depot] = Field(default_factory=list)
+    part: list[Part] = Field(default_factory=list)
+    equipment: list[Equipment] = Field(min_length=1)
+    site: list[Site] = Field(min_length=1)
+    inspection: list[Inspection] = Field(default_factory=list)
+    travel: Travel = Travel()
+    arrivals: Arrivals | None = None
+    costs: Costs = Costs()
+    plan: PlanBounds = PlanBounds()
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Scenario:
+        problems = list(cross_check(self))
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
+    def priority_of(self, severity_id: str) -> int:
+        """The dispatch priority of a severity (1 first); by file order when not given."""
+        for index, severity in enumerate(self.severity):
+            if severity.id == severity_id:
+                return severity.priority or index + 1
+        raise KeyError(severity_id)
+
+    def with_resources(
+        self,
+        engineers: Mapping[str, int] | None = None,
+        agents: int | None = None,
+        stock: Mapping[tuple[str, str], int] | None = None,
+    ) -> Scenario:
+        """A copy with other engineers per base, desk agents or stock per (depot, part)."""
+        update: dict[str, Any] = {}
+        if engineers:
+            update["base"] = [
+                b.model_copy(update={"engineers": engineers.get(b.id, b.engineers)})
+                for b in self.base
+            ]
+        if agents is not None:
+            desk = self.desk or Desk()
+            update["desk"] = desk.model_copy(update={"agents": agents})
+        if stock:
+            depots = []
+            for depot in self.depot:
+                levels: dict[str, int | str] = dict(depot.stock)
+                for (depot_id, part_id), level in stock.items():
+                    if depot_id == depot.id:
+                        levels[part_id] = level
+                depots.append(depot.model_copy(update={"stock": levels}))
+            update["depot"] = depots
+        return self.model_copy(update=update)
+
+
+def _duplicates(table: str, ids: Iterable[str]) -> Iterable[Problem]:
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            yield Problem((table, index, "id"), f"duplicate id {item!r}")
+        seen.add(item)
+
+
+def _unknown(path: tuple[str | int, ...], name: str, what: str, known: set[str]) -> Problem:
+    listing = ", ".join(sorted(known)) or "none defined"
+    return Problem(path, f"unknown {what} {name!r} (known: {listing})")
+
+
+def cross_check(s: Scenario) -> Iterable[Problem]:
+    """Yield every reference between tables that does not resolve, with its key path."""
+    yield from _duplicates("severity", (x.id for x in s.severity))
+    yield from _duplicates("base", (x.id for x in s.base))
+    yield from _duplicates("depot", (x.id for x in s.depot))
+    yield from _duplicates("part", (x.id for x in s.part))
+    yield from _duplicates("equipment", (x.id for x in s.equipment))
+    yield from _duplicates("site", (x.id for x in s.site))
+    severities = {x.id for x in s.severity}
+    parts = {x.id for x in s.part}
+    depots = {x.id for x in s.depot}
+    equipment = {x.id for x in s.equipment}
+    sites = {x.id for x in s.site}
+    zones = {x.zone for x in s.site if x.zone}
+
+    for i, c in enumerate(s.commitment):
+        if c.severity not in severities:
+            yield _unknown(("commitment", i, "severity"), c.severity, "severity", severities)
+        if c.zone is not None and c.zone not in zones:
+            yield _unknown(("commitment", i, "zone"), c.zone, "zone", zones)
+        if c.clock == "business" and not s.calendar.business_days:
+            yield Problem(("commitment", i, "clock"), "business clock but no business_days")
+    for i, e in enumerate(s.equipment):
+        for sev in e.severity_mix:
+            if sev not in severities:
+                yield _unknown(("equipment", i, "severity_mix", sev), sev, "severity", severities)
+        total = sum(e.severity_mix.values())
+        if abs(total - 1) > 1e-6:
+            yield Problem(("equipment", i, "severity_mix"), f"shares must sum to 1, got {total:g}")
+        for part in e.parts:
+            if part not in parts:
+                yield _unknown(("equipment", i, "parts", part), part, "part", parts)
+        if e.parts and abs(sum(e.parts.values()) - 1) > 1e-6:
+            total = sum(e.parts.values())
+            yield Problem(("equipment", i, "parts"), f"shares must sum to 1, got {total:g}")
+        if e.spare_unit is not None and e.spare_unit not in parts:
+            yield _unknown(("equipment", i, "spare_unit"), e.spare_unit, "part", parts)
+    for i, b in enumerate(s.base):
+        if b.depot is not None and b.depot not in depots:
+            yield _unknown(("base", i, "depot"), b.depot, "depot", depots)
+    for i, d in enumerate(s.depot):
+        for part in d.stock:
+            if part not in parts:
+                yield _unknown(("depot", i, "stock", part), part, "part", parts)
+    for i, site in enumerate(s.site):
+        for kind in site.equipment:
+            if kind not in equipment:
+                yield _unknown(("site", i, "equipment", kind), kind, "equipment", equipment)
+    for i, insp in enumerate(s.inspection):
+        if isinstance(insp.sites, str):
+            if insp.sites != "all" and insp.sites not in zones:
+                known = zones | {"all"}
+                yield _unknown(("inspection", i, "sites"), insp.sites, "zone", known)
+        else:
+            for j, site_id in enumerate(insp.sites):
+                if site_id not in sites:
+                    yield _unknown(("inspection", i, "sites", j), site_id, "site", sites)
+    for sev in s.costs.penalty:
+        if sev not in severities:
+            yield _unknown(("costs", "penalty", sev), sev, "severity", severities)
+    uses_business = [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    uses_business += [("base", i, "shift") for i, b in enumerate(s.base) if b.shift == "business"]
+    if uses_business and not s.calendar.business_days:
+        yield Problem(uses_business[0], "shift 'business' but calendar.business_days is empty")

@@ -1,0 +1,90 @@
+"""Attainment, percentiles and confidence intervals.
+
+Replications are independent, so a quantity measured once per replication
+(attainment of a commitment, a utilisation, a fill rate) gets a Student-t
+confidence interval over replications. Percentiles of a clock pool the counted
+incidents of every replication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+PERCENTILES: tuple[int, ...] = (50, 90, 95, 99)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over replications and its two-sided confidence interval.
+
+    With fewer than two finite values there is no interval (``ci_low`` and
+    ``ci_high`` are NaN); with none, the mean is NaN too.
+    """
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+    def to_dict(self) -> dict[str, float | None]:
+        """``{"mean", "ci_low", "ci_high"}`` with NaN written as ``None``."""
+        return {"mean": _finite(self.mean), "ci_low": _finite(self.ci_low),
+                "ci_high": _finite(self.ci_high)}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def mean_ci(values: np.ndarray | list[float], confidence: float) -> Estimate:
+    """Mean of the finite values and its Student-t interval at ``confidence``."""
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data)]
+    n = len(data)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean = float(data.mean())
+    if n < 2:
+        return Estimate(mean, math.nan, math.nan, n)
+    half = float(scipy_stats.t.ppf((1 + confidence) / 2, n - 1)) * float(data.std(ddof=1))
+    half /= math.sqrt(n)
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def clock_summary(hours: np.ndarray) -> dict[str, float | None]:
+    """Mean and percentiles of a clock (hours); ``None`` where undefined or infinite."""
+    data = np.asarray(hours, dtype=float)
+    data = data[~np.isnan(data)]
+    summary: dict[str, float | None] = {"mean": None, **{f"p{p}": None for p in PERCENTILES}}
+    if len(data) == 0:
+        return summary
+    summary["mean"] = _finite(float(data.mean())) if np.isfinite(data).all() else None
+    for p, value in zip(PERCENTILES, np.percentile(data, PERCENTILES), strict=True):
+        summary[f"p{p}"] = _finite(float(value))
+    return summary
+
+
+def share_within(clock_hours: np.ndarray, bound_hours: float) -> float:
+    """Share of values within the bound (NaN when there are none)."""
+    data = np.asarray(clock_hours, dtype=float)
+    if len(data) == 0:
+        return math.nan
+    return float(np.count_nonzero(data <= bound_hours + 1e-9)) / len(data)
+
+
+def jsonable(value: Any) -> Any:
+    """Convert numpy scalars and non-finite floats for ``json.dump``."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
