@@ -57,28 +57,48 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
-        "validate", help="check a scenario file and summarise it",
+        "validate",
+        help="check a scenario file and summarise it",
         description="Check a scenario file and print a one-screen summary of what it contains.",
     )
     validate.add_argument("file", type=Path, help="scenario file (TOML)")
     validate.set_defaults(handler=_validate)
 
     run = commands.add_parser(
-        "run", help="simulate a scenario and report attainment of each commitment",
+        "run",
+        help="simulate a scenario and report attainment of each commitment",
         description="Simulate a scenario's replications and print, for each commitment, its"
         " attainment with a confidence interval and whether it is met; then utilisations,"
         " fill rates and cost.",
     )
     run.add_argument("file", type=Path, help="scenario file (TOML)")
-    run.add_argument("--replications", "-n", type=_positive, metavar="N",
-                     help="number of replications (default: the file's [scenario] replications)")
-    run.add_argument("--seed", type=_seed, metavar="S",
-                     help="experiment seed (default: the file's [scenario] seed)")
-    run.add_argument("--workers", "-w", type=_positive, metavar="K",
-                     help="worker processes (default: one per core; 1 runs in this process)")
+    run.add_argument(
+        "--replications",
+        "-n",
+        type=_positive,
+        metavar="N",
+        help="number of replications (default: the file's [scenario] replications)",
+    )
+    run.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help="experiment seed (default: the file's [scenario] seed)",
+    )
+    run.add_argument(
+        "--workers",
+        "-w",
+        type=_positive,
+        metavar="K",
+        help="worker processes (default: one per core; 1 runs in this process)",
+    )
     run.add_argument("--json", type=Path, metavar="OUT", help="write the results JSON here")
-    run.add_argument("--incidents", type=Path, metavar="OUT",
-                     help="write every incident record to OUT.csv or OUT.parquet")
+    run.add_argument(
+        "--incidents",
+        type=Path,
+        metavar="OUT",
+        help="write every incident record to OUT.csv or OUT.parquet",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
     return parser
@@ -94,8 +114,14 @@ def _validate(args: argparse.Namespace) -> int:
 def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Callable[[], None]]:
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc="replications", unit="rep", disable=quiet, file=sys.stderr,
-               dynamic_ncols=True)
+    bar = tqdm(
+        total=total,
+        desc="replications",
+        unit="rep",
+        disable=quiet,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
     def update(done: int) -> None:
         bar.update(done - bar.n)
@@ -114,8 +140,12 @@ def _run(args: argparse.Namespace) -> int:
     update, close = _progress_bar(total, args.quiet)
     try:
         result = run_experiment(
-            scenario, replications=args.replications, seed=args.seed, workers=args.workers,
-            keep_incidents=args.incidents is not None, progress=update,
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            keep_incidents=args.incidents is not None,
+            progress=update,
         )
     finally:
         close()
@@ -141,7 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
     except KeyboardInterrupt:
-        print("interrupted: files already reported as written are complete; nothing else was written", file=sys.stderr)
+        print(
+            "interrupted: files already reported as written are complete; nothing else was written",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     return EXIT_USAGE
 

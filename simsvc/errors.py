@@ -83,10 +83,14 @@ def _describe(error: dict[str, Any]) -> str:
         return "required key is missing"
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")
-    if kind.startswith(("greater", "less", "int_", "float_", "bool_", "string_", "too_", "literal")):
+    if kind.startswith(
+        ("greater", "less", "int_", "float_", "bool_", "string_", "too_", "literal")
+    ):
         return f"{message[:1].lower()}{message[1:]}, got {given!r}"
     if kind == "union_tag_invalid":
-        return "unknown dist (expected constant, exponential, lognormal, gamma, triangular, empirical)"
+        return (
+            "unknown dist (expected constant, exponential, lognormal, gamma, triangular, empirical)"
+        )
     if kind == "union_tag_not_found":
         return "a distribution needs 'dist' (or give a bare duration such as '2h')"
     return message[:1].lower() + message[1:]

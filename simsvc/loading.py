@@ -35,7 +35,7 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        problem = from_validation_errors(error.errors(include_url=False))
+        problem = from_validation_errors([dict(e) for e in error.errors(include_url=False)])
     except ScenarioError as error:
         problem = error
     except RecursionError:

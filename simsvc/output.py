@@ -56,11 +56,12 @@ def write_table(target: str | Path, table: pd.DataFrame) -> None:
     suffix = Path(target).suffix.lower()
     writer: Callable[[Path], None]
     if suffix == ".csv":
+
         def writer(path: Path) -> None:
             table.to_csv(path, index=False)
     elif suffix in (".parquet", ".pq"):
         try:
-            import pyarrow  # noqa: F401
+            import pyarrow  # type: ignore[import-untyped]  # noqa: F401
         except ImportError:
             raise OutputError(
                 f"{target}: writing Parquet needs pyarrow: pip install 'simsvc[parquet]'"

@@ -60,7 +60,9 @@ def clock_hours(
     return np.asarray(stamp - report)
 
 
-def selected(columns: dict[str, np.ndarray], scenario: Scenario, commitment: Commitment) -> np.ndarray:
+def selected(
+    columns: dict[str, np.ndarray], scenario: Scenario, commitment: Commitment
+) -> np.ndarray:
     """Mask of the counted incidents a commitment applies to (severity and zone)."""
     severity = [s.id for s in scenario.severity].index(commitment.severity)
     mask = columns["counted"] & (columns["severity"] == severity)
@@ -72,15 +74,10 @@ def selected(columns: dict[str, np.ndarray], scenario: Scenario, commitment: Com
     return np.asarray(mask)
 
 
-def _labels(ids: list[str], codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=ids) if ids else (
-        pd.Categorical([None] * len(codes))
-    )
-
-
-def _optional_labels(ids: list[str], codes: np.ndarray) -> pd.Categorical:
-    codes = np.asarray(codes, np.int64)
-    return pd.Categorical.from_codes(np.where(codes < 0, -1, codes), categories=ids or [""])
+def _labels(ids: list[str], codes: np.ndarray) -> pd.Categorical[str]:
+    """Category labels for integer codes (-1 for none)."""
+    categories = pd.Index(ids or [""])
+    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=categories)
 
 
 def incident_table(
@@ -104,9 +101,9 @@ def incident_table(
             "part_wait": columns["part_wait"],
             "resolution": columns["resolution"],
             "engineer": columns["engineer"],
-            "base": _optional_labels([b.id for b in scenario.base], columns["base"]),
-            "depot": _optional_labels([d.id for d in scenario.depot], columns["depot"]),
-            "part": _optional_labels([p.id for p in scenario.part], columns["part"]),
+            "base": _labels([b.id for b in scenario.base], columns["base"]),
+            "depot": _labels([d.id for d in scenario.depot], columns["depot"]),
+            "part": _labels([p.id for p in scenario.part], columns["part"]),
             "swap": columns["swap"],
             "remote": columns["remote"],
             "counted": columns["counted"],

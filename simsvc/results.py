@@ -75,7 +75,8 @@ def summarise(
         ],
         desk_utilization=(
             outcome.desk_busy_hours / outcome.desk_shift_hours
-            if outcome.desk_shift_hours > 0 else math.nan
+            if outcome.desk_shift_hours > 0
+            else math.nan
         ),
         fill_rate=[
             filled / requests if requests else math.nan
@@ -145,19 +146,31 @@ class RunResult:
                 breaches = float(np.mean([r.breaches[k] for r in self.replications]))
                 penalties += rate * breaches / years
         total = engineers + desk + holding + penalties
-        return {"engineers": engineers, "desk": desk, "holding": holding,
-                "penalties": penalties, "total": total}
+        return {
+            "engineers": engineers,
+            "desk": desk,
+            "holding": holding,
+            "penalties": penalties,
+            "total": total,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The results JSON of ``scenario-format.md`` (plus a few extra keys)."""
         s, conf, reps = self.scenario, self.confidence, self.replications
         commitments = []
         for k, c in enumerate(s.commitment):
-            commitments.append({
-                "severity": c.severity, "metric": c.metric, "within_hours": c.within,
-                "goal": c.goal, "clock": c.clock, "zone": c.zone,
-                "attainment": self.attainment(k).to_dict(), "met": self.met(k),
-            })
+            commitments.append(
+                {
+                    "severity": c.severity,
+                    "metric": c.metric,
+                    "within_hours": c.within,
+                    "goal": c.goal,
+                    "clock": c.clock,
+                    "zone": c.zone,
+                    "attainment": self.attainment(k).to_dict(),
+                    "met": self.met(k),
+                }
+            )
         severities = {}
         for j, severity in enumerate(s.severity):
             entry: dict[str, Any] = {
@@ -168,14 +181,18 @@ class RunResult:
                 entry[f"{metric}_hours"] = clock_summary(pooled)
             severities[severity.id] = entry
         bases = {
-            b.id: {"engineers": b.engineers, "utilization": mean_ci(
-                [r.base_utilization[i] for r in reps], conf).to_dict()}
+            b.id: {
+                "engineers": b.engineers,
+                "utilization": mean_ci([r.base_utilization[i] for r in reps], conf).to_dict(),
+            }
             for i, b in enumerate(s.base)
         }
         desk = None
         if s.desk is not None:
-            desk = {"agents": s.desk.agents, "utilization": mean_ci(
-                [r.desk_utilization for r in reps], conf).to_dict()}
+            desk = {
+                "agents": s.desk.agents,
+                "utilization": mean_ci([r.desk_utilization for r in reps], conf).to_dict(),
+            }
         levels = base_stock(s)
         depots = {
             d.id: {
@@ -185,19 +202,24 @@ class RunResult:
             }
             for i, d in enumerate(s.depot)
         }
-        return jsonable({
-            "scenario": s.scenario.name,
-            "replications": len(reps),
-            "seed": self.seed,
-            "confidence": conf,
-            "horizon_hours": s.scenario.horizon,
-            "warmup_hours": s.scenario.warmup,
-            "commitments": commitments,
-            "severities": severities,
-            "bases": bases,
-            "desk": desk,
-            "depots": depots,
-            "inspections": {"done": mean_ci([r.inspections_done for r in reps], conf).to_dict()},
-            "open_at_end": int(sum(r.still_open for r in reps)),
-            "cost": self.cost(),
-        })
+        data: dict[str, Any] = jsonable(
+            {
+                "scenario": s.scenario.name,
+                "replications": len(reps),
+                "seed": self.seed,
+                "confidence": conf,
+                "horizon_hours": s.scenario.horizon,
+                "warmup_hours": s.scenario.warmup,
+                "commitments": commitments,
+                "severities": severities,
+                "bases": bases,
+                "desk": desk,
+                "depots": depots,
+                "inspections": {
+                    "done": mean_ci([r.inspections_done for r in reps], conf).to_dict()
+                },
+                "open_at_end": int(sum(r.still_open for r in reps)),
+                "cost": self.cost(),
+            }
+        )
+        return data

@@ -88,6 +88,7 @@ Location = Annotated[
 ]
 StockLevel = Annotated[int | str, BeforeValidator(_check_stock_level)]
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_WORKWEEK: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 Metric = Literal["response", "arrival", "resolution"]
 Clock = Literal["24x7", "business"]
 
@@ -112,7 +113,9 @@ class Calendar(_Table):
     """``[calendar]``: business hours and days, the first day of the horizon, holidays."""
 
     business_hours: Annotated[str, AfterValidator(_check_span)] = "09:00-18:00"
-    business_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    business_days: list[Weekday] = Field(
+        default_factory=lambda: list(_WORKWEEK)
+    )
     start: dt.date = dt.date(2027, 1, 4)
     holidays: list[dt.date] = Field(default_factory=list)
 
@@ -125,7 +128,7 @@ class Severity(_Table):
     priority: int = Field(default=0, ge=0, description="1 is served first; 0 means 'by order'")
     remote_fix: Share = 0.0
     remote_time: Distribution = Constant(value=1.0)
-    onsite_time: Distribution = Lognormal(dist="lognormal", mean=2.0, cv=0.5)
+    onsite_time: Distribution = Lognormal(dist="lognormal", mean_=2.0, cv_=0.5)
     part_need: Share = 0.0
     swap_after: PositiveDuration | None = None
     swap_time: PositiveDuration = 0.5
@@ -156,7 +159,7 @@ class Desk(_Table):
 
     agents: int = Field(default=1, ge=0, le=10_000)
     shift: Shift = "24x7"
-    handle_time: Distribution = Exponential(dist="exponential", mean=10 / 60)
+    handle_time: Distribution = Exponential(dist="exponential", mean_=10 / 60)
 
 
 class Base(_Table):
@@ -411,7 +414,9 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     for sev in s.costs.penalty:
         if sev not in severities:
             yield _unknown(("costs", "penalty", sev), sev, "severity", severities)
-    uses_business = [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    uses_business: list[tuple[str | int, ...]] = (
+        [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    )
     uses_business += [("base", i, "shift") for i, b in enumerate(s.base) if b.shift == "business"]
     if uses_business and not s.calendar.business_days:
         yield Problem(uses_business[0], "shift 'business' but calendar.business_days is empty")

@@ -33,8 +33,11 @@ class Estimate:
 
     def to_dict(self) -> dict[str, float | None]:
         """``{"mean", "ci_low", "ci_high"}`` with NaN written as ``None``."""
-        return {"mean": _finite(self.mean), "ci_low": _finite(self.ci_low),
-                "ci_high": _finite(self.ci_high)}
+        return {
+            "mean": _finite(self.mean),
+            "ci_low": _finite(self.ci_low),
+            "ci_high": _finite(self.ci_high),
+        }
 
 
 def _finite(value: float) -> float | None:

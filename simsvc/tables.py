@@ -13,15 +13,19 @@ from simsvc.scenario import Scenario
 from simsvc.units import format_hours
 
 
-def render(rows: Sequence[Sequence[str]], header: Sequence[str], right: set[int] | None = None) -> str:
+def render(
+    rows: Sequence[Sequence[str]], header: Sequence[str], right: set[int] | None = None
+) -> str:
     """A fixed-width table; columns in ``right`` are right-aligned."""
     right = right or set()
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
             str(c).rjust(w) if i in right else str(c).ljust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
+
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
@@ -58,35 +62,74 @@ def scenario_summary(scenario: Scenario) -> str:
         for severity, share in equipment.severity_mix.items():
             by_severity[severity] += rate * share
     lines.append("")
-    lines.append(render(
-        [[sev.id, sev.name, str(s.priority_of(sev.id)), f"{by_severity[sev.id]:,.1f}",
-          percent(sev.remote_fix, 0), format_hours(sev.onsite_time.mean), percent(sev.part_need, 0),
-          format_hours(sev.swap_after) if sev.swap_after else "-"] for sev in s.severity],
-        ["severity", "name", "priority", "faults/yr", "remote", "on site", "part", "swap after"],
-        right={2, 3, 4, 5, 6},
-    ))
+    lines.append(
+        render(
+            [
+                [
+                    sev.id,
+                    sev.name,
+                    str(s.priority_of(sev.id)),
+                    f"{by_severity[sev.id]:,.1f}",
+                    percent(sev.remote_fix, 0),
+                    format_hours(sev.onsite_time.mean),
+                    percent(sev.part_need, 0),
+                    format_hours(sev.swap_after) if sev.swap_after else "-",
+                ]
+                for sev in s.severity
+            ],
+            [
+                "severity",
+                "name",
+                "priority",
+                "faults/yr",
+                "remote",
+                "on site",
+                "part",
+                "swap after",
+            ],
+            right={2, 3, 4, 5, 6},
+        )
+    )
     lines.append("")
-    lines.append(render(
-        [[c.severity, c.metric, format_hours(c.within), percent(c.goal, 0), c.clock, c.zone or "all"]
-         for c in s.commitment],
-        ["severity", "clock of", "within", "goal", "clock", "zone"], right={2, 3},
-    ))
+    lines.append(
+        render(
+            [
+                [
+                    c.severity,
+                    c.metric,
+                    format_hours(c.within),
+                    percent(c.goal, 0),
+                    c.clock,
+                    c.zone or "all",
+                ]
+                for c in s.commitment
+            ],
+            ["severity", "clock of", "within", "goal", "clock", "zone"],
+            right={2, 3},
+        )
+    )
     lines.append("")
     engineers = sum(b.engineers for b in s.base)
-    desk = f"{s.desk.agents} agents ({s.desk.shift})" if s.desk else "none (reports answered at once)"
+    desk = (
+        f"{s.desk.agents} agents ({s.desk.shift})" if s.desk else "none (reports answered at once)"
+    )
     lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}")
     if s.depot:
         levels = base_stock(s)
         for d in s.depot:
             stock = ", ".join(f"{p.id} {levels[d.id, p.id]}" for p in s.part)
-            lines.append(f"  depot {d.id}: {stock or 'no parts'};"
-                         f" resupply {format_hours(d.resupply.mean)} on average")
+            lines.append(
+                f"  depot {d.id}: {stock or 'no parts'};"
+                f" resupply {format_hours(d.resupply.mean)} on average"
+            )
     else:
         lines.append("  no depots: visits never need parts")
     for insp in s.inspection:
         what = insp.sites if isinstance(insp.sites, str) else f"{len(insp.sites)} sites"
-        lines.append(f"  inspection of {what} every {format_hours(insp.every)},"
-                     f" {format_hours(insp.duration)} each ({insp.clock} hours)")
+        lines.append(
+            f"  inspection of {what} every {format_hours(insp.every)},"
+            f" {format_hours(insp.duration)} each ({insp.clock} hours)"
+        )
     return "\n".join(lines)
 
 
@@ -104,34 +147,51 @@ def results_summary(result: RunResult) -> str:
         a = c["attainment"]
         met = "yes" if c["met"] else ("n/a" if a["ci_low"] is None else "NO")
         rows.append([commitment.label, percent(c["goal"], 0), percent(a["mean"]), _ci(a), met])
-    lines.append(render(rows, ["commitment", "goal", "attained", f"{conf} CI", "met"],
-                        right={1, 2}))
+    lines.append(
+        render(rows, ["commitment", "goal", "attained", f"{conf} CI", "met"], right={1, 2})
+    )
     lines.append("")
     rows = []
     for sev, entry in data["severities"].items():
         inc = entry["incidents"]["mean"] or 0.0
-        rows.append([sev, f"{inc:,.1f}"] + [
-            _hours(entry[f"{m}_hours"]["p95"]) for m in ("response", "arrival", "resolution")
-        ])
-    lines.append(render(rows, ["severity", "incidents", "response p95", "arrival p95",
-                               "resolution p95"], right={1, 2, 3, 4}))
+        rows.append(
+            [sev, f"{inc:,.1f}"]
+            + [_hours(entry[f"{m}_hours"]["p95"]) for m in ("response", "arrival", "resolution")]
+        )
+    lines.append(
+        render(
+            rows,
+            ["severity", "incidents", "response p95", "arrival p95", "resolution p95"],
+            right={1, 2, 3, 4},
+        )
+    )
     lines.append("")
-    rows = [[name, str(b["engineers"]), percent(b["utilization"]["mean"]), _ci(b["utilization"])]
-            for name, b in data["bases"].items()]
+    rows = [
+        [name, str(b["engineers"]), percent(b["utilization"]["mean"]), _ci(b["utilization"])]
+        for name, b in data["bases"].items()
+    ]
     if data["desk"] is not None:
         d = data["desk"]
-        rows.append(["(desk)", str(d["agents"]), percent(d["utilization"]["mean"]),
-                     _ci(d["utilization"])])
+        rows.append(
+            ["(desk)", str(d["agents"]), percent(d["utilization"]["mean"]), _ci(d["utilization"])]
+        )
     lines.append(render(rows, ["base", "staff", "utilisation", f"{conf} CI"], right={1, 2}))
     if data["depots"]:
         lines.append("")
         rows = []
         for name, d in data["depots"].items():
             backorders = d["mean_backorders"]["mean"]
-            rows.append([name, percent(d["fill_rate"]["mean"]), _ci(d["fill_rate"]),
-                         "n/a" if backorders is None else f"{backorders:.3f}"])
-        lines.append(render(rows, ["depot", "fill rate", f"{conf} CI", "mean backorders"],
-                            right={1, 3}))
+            rows.append(
+                [
+                    name,
+                    percent(d["fill_rate"]["mean"]),
+                    _ci(d["fill_rate"]),
+                    "n/a" if backorders is None else f"{backorders:.3f}",
+                ]
+            )
+        lines.append(
+            render(rows, ["depot", "fill rate", f"{conf} CI", "mean backorders"], right={1, 3})
+        )
     cost = data["cost"]
     currency = result.scenario.scenario.currency
     lines.append("")
@@ -141,8 +201,10 @@ def results_summary(result: RunResult) -> str:
         f" total {cost['total']:,.0f}"
     )
     if data["open_at_end"]:
-        lines.append(f"warning: {data['open_at_end']} counted incidents were still open a year"
-                     " after the horizon (the resources cannot keep up); they count as missed")
+        lines.append(
+            f"warning: {data['open_at_end']} counted incidents were still open a year"
+            " after the horizon (the resources cannot keep up); they count as missed"
+        )
     return "\n".join(lines)
 
 

@@ -94,11 +94,11 @@ class WorkCalendar:
         start, end = self.business_span
         within = np.clip(safe - days * 24 - start, 0.0, end - start)
         clock = self._cumulative[days] + within * self._is_business[days]
-        return np.where(finite, clock, np.inf)
+        return np.asarray(np.where(finite, clock, np.inf))
 
     def business_elapsed(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Business hours between two times, element-wise (``inf`` where ``end`` is)."""
-        return self.business_hours(end) - self.business_hours(start)
+        return np.asarray(self.business_hours(end) - self.business_hours(start))
 
     # -- shifts -------------------------------------------------------------------
     def shift_intervals(self, shift: str, until: float) -> Iterator[tuple[float, float]]:

@@ -105,7 +105,7 @@ class DepotNetwork:
         self.waiting: list[list[deque[Callable[[], None]]]] = [
             [deque() for _ in scenario.part] for _ in scenario.depot
         ]
-        self._resupply = [DrawBuffer(d.resupply, rng) for d in scenario.depot]
+        self._resupply = [DrawBuffer(d.resupply.sample, rng) for d in scenario.depot]
         self.courier_hours = courier_hours
         self._lateral_order = [list(np.argsort(row, kind="stable")) for row in courier_hours]
         self.window = window

@@ -97,7 +97,9 @@ class Dispatcher:
 
     def is_idle(self, engineer: int) -> bool:
         """Whether the engineer is free (at base or where the last job ended)."""
-        return engineer in self.roaming or engineer in self.idle_at_base[self.engineer_base[engineer]]
+        return (
+            engineer in self.roaming or engineer in self.idle_at_base[self.engineer_base[engineer]]
+        )
 
     def back_at_base(self, engineer: int) -> None:
         """A free engineer has returned to base."""

@@ -6,11 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simsvc.units import Constant
-
 
 class DrawBuffer:
-    """Hands out draws of one distribution, one by one, from its own generator.
+    """Hands out draws of a sampler ``(rng, size) -> array``, one by one, from its generator.
 
     Sampling a block at once is much faster than one numpy call per draw, and the
     sequence of values is the same as drawing them one by one in blocks.
@@ -20,13 +18,10 @@ class DrawBuffer:
 
     def __init__(
         self,
-        dist: Constant | object,
+        sampler: Callable[[np.random.Generator, int], np.ndarray],
         rng: np.random.Generator,
-        sampler: Callable[[np.random.Generator, int], np.ndarray] | None = None,
     ) -> None:
-        self._sample: Callable[[np.random.Generator, int], np.ndarray] = (
-            sampler if sampler is not None else dist.sample  # type: ignore[attr-defined]
-        )
+        self._sample = sampler
         self._rng = rng
         self._values: list[float] = []
         self._next = 0

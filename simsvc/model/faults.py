@@ -83,9 +83,7 @@ def sample_faults(
         keep = rng.uniform(0.0, peak, count) < profile_weight(scenario, calendar, times)
         times = times[keep]
     count = len(times)
-    pair = (
-        rng.choice(len(rates), size=count, p=rates / total) if count else np.zeros(0, np.int64)
-    )
+    pair = rng.choice(len(rates), size=count, p=rates / total) if count else np.zeros(0, np.int64)
     kind = kinds[pair]
     severity = np.zeros(count, np.int16)
     severity_index = {s.id: j for j, s in enumerate(scenario.severity)}

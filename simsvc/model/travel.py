@@ -19,7 +19,9 @@ EARTH_RADIUS_KM = 6371.0
 
 
 def great_circle_km(
-    lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float,
+    lat1: np.ndarray | float,
+    lon1: np.ndarray | float,
+    lat2: np.ndarray | float,
     lon2: np.ndarray | float,
 ) -> np.ndarray:
     """Great-circle (haversine) distance in km between points given in degrees."""

@@ -13,7 +13,7 @@ the fault stream and each incident's own draws unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,14 +94,16 @@ class World:
         factors = self.travel.trip_factors(streams["travel"], 2 * len(self.faults))
         self.draws: IncidentDraws = draw_incidents(scenario, self.faults, streams, factors)
         self.log = IncidentLog(self.faults, self.window)
-        self._returns = DrawBuffer(None, streams["returns"], self.travel.trip_factors)
-        self._inspection_trips = DrawBuffer(None, streams["inspections"], self.travel.trip_factors)
+        self._returns = DrawBuffer(self.travel.trip_factors, streams["returns"])
+        self._inspection_trips = DrawBuffer(self.travel.trip_factors, streams["inspections"])
         self._inspection_stream = streams["inspections"]
 
         self.priority = [scenario.priority_of(s.id) for s in scenario.severity]
         self._incident_priority = [self.priority[j] for j in self.faults.severity.tolist()]
         self._site_of = self.faults.site.tolist()
-        self.engineer_base = [b for b, base in enumerate(scenario.base) for _ in range(base.engineers)]
+        self.engineer_base = [
+            b for b, base in enumerate(scenario.base) for _ in range(base.engineers)
+        ]
         self.base_place = [n_sites + b for b in range(n_bases)]
         self.dispatcher = Dispatcher(
             self.travel, self.engineer_base, self.base_place, self._site_of, self._start_job
@@ -109,13 +111,20 @@ class World:
         self.desk: ServiceDesk | None = None
         if scenario.desk is not None:
             self.desk = ServiceDesk(
-                self.env, scenario.desk.agents, self.draws.handle, self.log, self._answered,
+                self.env,
+                scenario.desk.agents,
+                self.draws.handle,
+                self.log,
+                self._answered,
                 self.window,
             )
         depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
         courier = np.array([self.travel.hours_from(p)[depot_places] for p in depot_places])
         self.depots = DepotNetwork(
-            self.env, scenario, streams["resupply"], courier.reshape(len(depot_places), -1),
+            self.env,
+            scenario,
+            streams["resupply"],
+            courier.reshape(len(depot_places), -1),
             self.window,
         )
         self.home_depot = nearest_depot_of_bases(scenario)
@@ -169,7 +178,9 @@ class World:
             for base in scenario.base
         ]
         desk = scenario.desk
-        desk_shift = desk.agents * self.calendar.on_shift_hours(desk.shift, start, end) if desk else 0
+        desk_shift = (
+            desk.agents * self.calendar.on_shift_hours(desk.shift, start, end) if desk else 0
+        )
         return ReplicationOutcome(
             columns=columns,
             window=self.window,
@@ -184,14 +195,14 @@ class World:
             still_open=self.still_open,
         )
 
-    def _feed_faults(self) -> Iterator[simpy.Event]:
+    def _feed_faults(self) -> Generator[simpy.Event, None, None]:
         env = self.env
         for incident, when in enumerate(self.faults.time.tolist()):
             if when > env.now:
                 yield env.timeout(when - env.now)
             self._report(incident)
 
-    def _feed_inspections(self, plan: list[Inspection]) -> Iterator[simpy.Event]:
+    def _feed_inspections(self, plan: list[Inspection]) -> Generator[simpy.Event, None, None]:
         env = self.env
         for inspection in plan:
             if inspection.due > env.now:
@@ -199,7 +210,7 @@ class World:
             self.dispatcher.add_inspection(inspection)
 
     def _follow_shift(self, shift: str, switch: Callable[[bool], None], until: float) -> None:
-        def follow() -> Iterator[simpy.Event]:
+        def follow() -> Generator[simpy.Event, None, None]:
             env, on = self.env, True
             for begin, finish in _merged(self.calendar.shift_intervals(shift, until)):
                 if begin > env.now:
