@@ -119,12 +119,14 @@ class World:
                 self.window,
             )
         depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
-        courier = np.array([self.travel.hours_from(p)[depot_places] for p in depot_places])
+        courier = np.zeros((len(depot_places), len(depot_places)))
+        for row, place in enumerate(depot_places):
+            courier[row] = self.travel.hours_from(place)[depot_places]
         self.depots = DepotNetwork(
             self.env,
             scenario,
             streams["resupply"],
-            courier.reshape(len(depot_places), -1),
+            courier,
             self.window,
         )
         self.home_depot = nearest_depot_of_bases(scenario)
