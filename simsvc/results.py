@@ -105,7 +105,9 @@ class RunResult:
 
     def attainment(self, index: int) -> Estimate:
         """Attainment of commitment ``index`` over replications."""
-        return mean_ci([r.attainment[index] for r in self.replications], self.confidence)
+        return mean_ci(
+            [r.attainment[index] for r in self.replications], self.confidence, share=True
+        )
 
     def met(self, index: int) -> bool:
         """Whether commitment ``index`` is met at the stated confidence (ci_low >= goal)."""
@@ -183,7 +185,9 @@ class RunResult:
         bases = {
             b.id: {
                 "engineers": b.engineers,
-                "utilization": mean_ci([r.base_utilization[i] for r in reps], conf).to_dict(),
+                "utilization": mean_ci(
+                    [r.base_utilization[i] for r in reps], conf, share=True
+                ).to_dict(),
             }
             for i, b in enumerate(s.base)
         }
@@ -191,13 +195,15 @@ class RunResult:
         if s.desk is not None:
             desk = {
                 "agents": s.desk.agents,
-                "utilization": mean_ci([r.desk_utilization for r in reps], conf).to_dict(),
+                "utilization": mean_ci(
+                    [r.desk_utilization for r in reps], conf, share=True
+                ).to_dict(),
             }
         levels = base_stock(s)
         depots = {
             d.id: {
                 "stock": {p.id: levels[d.id, p.id] for p in s.part},
-                "fill_rate": mean_ci([r.fill_rate[i] for r in reps], conf).to_dict(),
+                "fill_rate": mean_ci([r.fill_rate[i] for r in reps], conf, share=True).to_dict(),
                 "mean_backorders": mean_ci([r.mean_backorders[i] for r in reps], conf).to_dict(),
             }
             for i, d in enumerate(s.depot)

@@ -113,9 +113,7 @@ class Calendar(_Table):
     """``[calendar]``: business hours and days, the first day of the horizon, holidays."""
 
     business_hours: Annotated[str, AfterValidator(_check_span)] = "09:00-18:00"
-    business_days: list[Weekday] = Field(
-        default_factory=lambda: list(_WORKWEEK)
-    )
+    business_days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
     start: dt.date = dt.date(2027, 1, 4)
     holidays: list[dt.date] = Field(default_factory=list)
 

@@ -44,8 +44,11 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def mean_ci(values: np.ndarray | list[float], confidence: float) -> Estimate:
-    """Mean of the finite values and its Student-t interval at ``confidence``."""
+def mean_ci(values: np.ndarray | list[float], confidence: float, share: bool = False) -> Estimate:
+    """Mean of the finite values and its Student-t interval at ``confidence``.
+
+    For a ``share`` (a proportion) the interval is clipped to [0, 1].
+    """
     data = np.asarray(values, dtype=float)
     data = data[np.isfinite(data)]
     n = len(data)
@@ -56,7 +59,10 @@ def mean_ci(values: np.ndarray | list[float], confidence: float) -> Estimate:
         return Estimate(mean, math.nan, math.nan, n)
     half = float(scipy_stats.t.ppf((1 + confidence) / 2, n - 1)) * float(data.std(ddof=1))
     half /= math.sqrt(n)
-    return Estimate(mean, mean - half, mean + half, n)
+    low, high = mean - half, mean + half
+    if share:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return Estimate(mean, low, high, n)
 
 
 def clock_summary(hours: np.ndarray) -> dict[str, float | None]:
