@@ -1,0 +1,230 @@
+"""Resource plans the planner compares: engineers per base, desk agents, stock per part.
+
+A :class:`Candidate` is a point of the search grid; :class:`Evaluator` simulates it
+with a fixed set of replication seeds (the same fault stream for every candidate:
+common random numbers) and caches the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from simsvc.experiment import default_workers, run_replication
+from simsvc.model.depots import base_stock
+from simsvc.results import ReplicationSummary, RunResult
+from simsvc.scenario import Scenario
+from simsvc.stats import Estimate
+
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True, order=True)
+class Candidate:
+    """Engineers per base, desk agents (``None`` without a desk), stock per (depot, part)."""
+
+    engineers: tuple[int, ...]
+    agents: int | None
+    stock: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of resource the search can add or remove."""
+
+    kind: str  # "engineer", "agent" or "stock"
+    index: int  # base index, 0 for the desk, or position in the stock keys
+    label: str
+
+
+class PlanSpace:
+    """The resources of a scenario that a plan sets, their costs and bounds."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.stock_keys: list[tuple[str, str]] = [
+            (d.id, p.id) for d in scenario.depot for p in scenario.part if self._used(p.id)
+        ]
+        costs = scenario.costs
+        unit_cost = {p.id: p.unit_cost for p in scenario.part}
+        self.engineer_cost = costs.engineer_per_year
+        self.agent_cost = costs.desk_agent_per_year
+        self.stock_cost = [unit_cost[part] * costs.holding_rate for _, part in self.stock_keys]
+        self.units: list[Unit] = [
+            Unit("engineer", b, f"engineer at {base.id}") for b, base in enumerate(scenario.base)
+        ]
+        if scenario.desk is not None:
+            self.units.append(Unit("agent", 0, "desk agent"))
+        self.units += [
+            Unit("stock", k, f"{part} at {depot}")
+            for k, (depot, part) in enumerate(self.stock_keys)
+        ]
+
+    def _used(self, part: str) -> bool:
+        return any(part in e.parts or e.spare_unit == part for e in self.scenario.equipment)
+
+    def current(self) -> Candidate:
+        """The resources the file states."""
+        levels = base_stock(self.scenario)
+        return Candidate(
+            tuple(b.engineers for b in self.scenario.base),
+            self.scenario.desk.agents if self.scenario.desk else None,
+            tuple(levels[key] for key in self.stock_keys),
+        )
+
+    def scenario_for(self, candidate: Candidate) -> Scenario:
+        """The scenario with a candidate's resources."""
+        return self.scenario.with_resources(
+            engineers={
+                b.id: n for b, n in zip(self.scenario.base, candidate.engineers, strict=True)
+            },
+            agents=candidate.agents,
+            stock=dict(zip(self.stock_keys, candidate.stock, strict=True)),
+        )
+
+    def cost(self, candidate: Candidate) -> dict[str, float]:
+        """Yearly resource cost of a candidate, by kind."""
+        return {
+            "engineers": sum(candidate.engineers) * self.engineer_cost,
+            "desk": (candidate.agents or 0) * self.agent_cost,
+            "holding": sum(n * c for n, c in zip(candidate.stock, self.stock_cost, strict=True)),
+        }
+
+    def unit_cost(self, unit: Unit) -> float:
+        """Yearly cost of one unit (never zero, so that ratios are defined)."""
+        cost = {"engineer": self.engineer_cost, "agent": self.agent_cost}.get(unit.kind)
+        if cost is None:
+            cost = self.stock_cost[unit.index]
+        return max(cost, 1e-6)
+
+    def upper(self, unit: Unit) -> int:
+        """The bound of ``[plan]`` for a unit's resource."""
+        bounds = self.scenario.plan
+        return {
+            "engineer": bounds.max_engineers_per_base,
+            "agent": bounds.max_desk_agents,
+            "stock": bounds.max_stock_per_part,
+        }[unit.kind]
+
+    def level(self, candidate: Candidate, unit: Unit) -> int:
+        """How many of a unit's resource a candidate has."""
+        if unit.kind == "engineer":
+            return candidate.engineers[unit.index]
+        if unit.kind == "agent":
+            return candidate.agents or 0
+        return candidate.stock[unit.index]
+
+    def changed(self, candidate: Candidate, unit: Unit, step: int) -> Candidate | None:
+        """The candidate with ``step`` more (or fewer) of a unit, or None outside the bounds."""
+        level = self.level(candidate, unit) + step
+        if level < 0 or level > self.upper(unit):
+            return None
+        if unit.kind == "engineer":
+            engineers = list(candidate.engineers)
+            engineers[unit.index] = level
+            if sum(engineers) == 0:
+                return None
+            return Candidate(tuple(engineers), candidate.agents, candidate.stock)
+        if unit.kind == "agent":
+            if level == 0:
+                return None
+            return Candidate(candidate.engineers, level, candidate.stock)
+        stock = list(candidate.stock)
+        stock[unit.index] = level
+        return Candidate(candidate.engineers, candidate.agents, tuple(stock))
+
+
+@dataclass
+class Evaluation:
+    """A candidate simulated on a fixed set of seeds."""
+
+    candidate: Candidate
+    result: RunResult
+    attainment: list[Estimate]
+    feasible: bool
+    shortfall: list[float]
+    penalties: float
+
+    @property
+    def worst(self) -> int:
+        """Index of the commitment furthest below its goal (by CI lower bound)."""
+        return max(range(len(self.shortfall)), key=lambda k: self.shortfall[k])
+
+
+@dataclass
+class Evaluator:
+    """Simulates candidates on the same replication seeds, in parallel, with a cache."""
+
+    space: PlanSpace
+    seed: int
+    replications: int
+    first_replication: int = 0
+    executor: Executor | None = None
+    workers: int = 1
+    progress: Callable[[int], None] | None = None
+    cache: dict[Candidate, Evaluation] = field(default_factory=dict)
+    simulations: int = 0
+
+    @property
+    def replication_years(self) -> float:
+        """Simulated replication-years so far (warm-up included)."""
+        info = self.space.scenario.scenario
+        return self.simulations * (info.horizon + info.warmup) / HOURS_PER_YEAR
+
+    def evaluate(self, candidate: Candidate) -> Evaluation:
+        """Simulate one candidate (cached)."""
+        return self.evaluate_many([candidate])[0]
+
+    def evaluate_many(self, candidates: Sequence[Candidate]) -> list[Evaluation]:
+        """Simulate several candidates, all their replications in parallel."""
+        todo = [c for c in dict.fromkeys(candidates) if c not in self.cache]
+        if todo:
+            summaries = self._simulate(todo)
+            for candidate, runs in zip(todo, summaries, strict=True):
+                self.cache[candidate] = self._judge(candidate, runs)
+        return [self.cache[c] for c in candidates]
+
+    def _simulate(self, candidates: list[Candidate]) -> list[list[ReplicationSummary]]:
+        indices = range(self.first_replication, self.first_replication + self.replications)
+        jobs = [(self.space.scenario_for(c), r) for c in candidates for r in indices]
+        results: list[ReplicationSummary]
+        if self.executor is None and self.workers <= 1:
+            results = []
+            for scenario, r in jobs:
+                results.append(run_replication(scenario, self.seed, r))
+                self._tick()
+        else:
+            pool = self.executor or ProcessPoolExecutor(max_workers=self.workers)
+            try:
+                futures: list[Future[ReplicationSummary]] = [
+                    pool.submit(run_replication, scenario, self.seed, r) for scenario, r in jobs
+                ]
+                for future in futures:
+                    future.result()
+                    self._tick()
+                results = [f.result() for f in futures]
+            finally:
+                if self.executor is None:
+                    pool.shutdown(cancel_futures=True)
+        n = self.replications
+        return [results[i * n : (i + 1) * n] for i in range(len(candidates))]
+
+    def _tick(self) -> None:
+        self.simulations += 1
+        if self.progress:
+            self.progress(self.simulations)
+
+    def _judge(self, candidate: Candidate, runs: list[ReplicationSummary]) -> Evaluation:
+        scenario = self.space.scenario_for(candidate)
+        result = RunResult(scenario=scenario, seed=self.seed, replications=runs)
+        attainment = [result.attainment(k) for k in range(len(scenario.commitment))]
+        shortfall = []
+        for estimate, commitment in zip(attainment, scenario.commitment, strict=True):
+            low = estimate.ci_low if math.isfinite(estimate.ci_low) else 0.0
+            shortfall.append(max(0.0, commitment.goal - low))
+        feasible = all(result.met(k) for k in range(len(scenario.commitment)))
+        return Evaluation(
+            candidate, result, attainment, feasible, shortfall, result.cost()["penalties"]
+        )

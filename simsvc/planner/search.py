@@ -1,0 +1,326 @@
+"""The planner: the cheapest engineers, desk agents and stock that meet every commitment.
+
+1. Start from analytic bounds: offered load per base, Erlang C for the desk,
+   Palm's theorem for each part's stock.
+2. Marginal analysis by simulation with common random numbers: while some
+   commitment is missed, add the unit with the best gain in the worst-missed
+   commitment per unit of yearly cost (Sherbrooke's rule, applied to every kind
+   of resource); then try removing each unit while every commitment stays met.
+3. Verify the chosen plan on fresh seeds, independent of the search's, and report
+   that verification.
+
+A plan is *feasible* when every commitment's lower confidence bound (at
+``[plan] confidence``) reaches its goal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from simsvc.experiment import default_workers
+from simsvc.model.depots import base_stock
+from simsvc.planner.analytic import erlang_c_wait_within, offered_loads, palm_stock_for
+from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
+from simsvc.scenario import Scenario
+
+VERIFY_OFFSET = 1_000_000
+"""Replication numbers of the verification start here: disjoint from the search's seeds."""
+
+
+@dataclass
+class PlanResult:
+    """The plan, its verification and what it is compared with."""
+
+    space: PlanSpace
+    plan: Candidate
+    search: Evaluation
+    verification: Evaluation
+    current: Evaluation
+    stock_rule: Evaluation | None
+    simulations: int
+    replication_years: float
+    steps: list[str]
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the verified plan meets every commitment at the stated confidence."""
+        return self.verification.feasible
+
+    def cost(self, evaluation: Evaluation | None = None) -> dict[str, float]:
+        """Yearly cost of a plan: resources and expected penalties."""
+        evaluation = evaluation or self.verification
+        cost = self.space.cost(evaluation.candidate)
+        cost["penalties"] = evaluation.penalties
+        cost["total"] = sum(cost.values())
+        return cost
+
+    def resources(self, candidate: Candidate | None = None) -> dict[str, Any]:
+        """A candidate's resources by name."""
+        candidate = candidate or self.plan
+        scenario = self.space.scenario
+        stock: dict[str, dict[str, int]] = {}
+        for (depot, part), level in zip(self.space.stock_keys, candidate.stock, strict=True):
+            stock.setdefault(depot, {})[part] = level
+        return {
+            "engineers": {b.id: n for b, n in zip(scenario.base, candidate.engineers, strict=True)},
+            "desk_agents": candidate.agents,
+            "stock": stock,
+        }
+
+    def _row(self, evaluation: Evaluation) -> dict[str, Any]:
+        commitments = []
+        for k, commitment in enumerate(self.space.scenario.commitment):
+            commitments.append(
+                {
+                    "commitment": commitment.label,
+                    "goal": commitment.goal,
+                    "attainment": evaluation.attainment[k].to_dict(),
+                    "met": evaluation.result.met(k),
+                }
+            )
+        return {
+            "resources": self.resources(evaluation.candidate),
+            "cost": self.cost(evaluation),
+            "feasible": evaluation.feasible,
+            "commitments": commitments,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as data (``simsvc plan --json``)."""
+        return {
+            "scenario": self.space.scenario.scenario.name,
+            "confidence": self.space.scenario.plan.confidence,
+            "feasible": self.feasible,
+            "plan": self._row(self.verification),
+            "search_estimate": self._row(self.search),
+            "current": self._row(self.current),
+            "stock_rule_15_percent": self._row(self.stock_rule) if self.stock_rule else None,
+            "simulations": self.simulations,
+            "replication_years": self.replication_years,
+            "steps": self.steps,
+        }
+
+
+def analytic_start(space: PlanSpace) -> Candidate:
+    """A starting point from offered loads, Erlang C and Palm's theorem."""
+    scenario = space.scenario
+    loads = offered_loads(scenario)
+    engineers = []
+    for b in range(len(scenario.base)):
+        load = loads.visits_per_base[b] * loads.visit_hours_per_base[b]
+        need = math.floor(load) + 1 if loads.visits_per_base[b] > 0 else 0
+        engineers.append(min(need, scenario.plan.max_engineers_per_base))
+    if sum(engineers) == 0:
+        engineers[0] = 1
+    agents = None
+    if scenario.desk is not None:
+        agents = _desk_agents(scenario, loads.reports)
+    fill_target = max(
+        (c.goal for c in scenario.commitment if c.metric == "resolution"), default=0.0
+    )
+    index = {
+        (d.id, p.id): (j, k)
+        for j, d in enumerate(scenario.depot)
+        for k, p in enumerate(scenario.part)
+    }
+    stock = []
+    for key in space.stock_keys:
+        depot = scenario.depot[index[key][0]]
+        demand = loads.part_demand.get(index[key], 0.0)
+        level = palm_stock_for(fill_target, demand, depot.resupply.mean)
+        stock.append(min(level, scenario.plan.max_stock_per_part))
+    return Candidate(tuple(engineers), agents, tuple(stock))
+
+
+def _desk_agents(scenario: Scenario, reports_per_hour: float) -> int:
+    assert scenario.desk is not None
+    handle = scenario.desk.handle_time.mean
+    responses = [c for c in scenario.commitment if c.metric == "response"]
+    bound = scenario.plan.max_desk_agents
+    if handle <= 0 or reports_per_hour <= 0:
+        return 1
+    for agents in range(1, bound + 1):
+        if all(
+            erlang_c_wait_within(agents, reports_per_hour, 1 / handle, c.within) >= c.goal
+            for c in responses
+        ):
+            return agents
+    return max(bound, 1)
+
+
+def _better(evaluation: Evaluation, base: Evaluation, unit_cost: float) -> tuple[float, float]:
+    """Gain per unit of cost: in the worst-missed commitment, then in total shortfall."""
+    worst = base.worst
+    gain_worst = base.shortfall[worst] - evaluation.shortfall[worst]
+    gain_total = sum(base.shortfall) - sum(evaluation.shortfall)
+    return gain_worst / unit_cost, gain_total / unit_cost
+
+
+def search_plan(
+    evaluator: Evaluator,
+    start: Candidate,
+    with_penalties: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Evaluation:
+    """Marginal analysis from ``start``, then removals; returns the best plan found."""
+    space = evaluator.space
+    say = log or (lambda _: None)
+
+    def total(evaluation: Evaluation) -> float:
+        cost = sum(space.cost(evaluation.candidate).values())
+        return cost + (evaluation.penalties if with_penalties else 0.0)
+
+    current = evaluator.evaluate(start)
+    say(f"start {describe(space, start)}: {_status(space, current)}")
+    while not current.feasible:
+        options: list[tuple[Unit, Candidate]] = []
+        for unit in space.units:
+            more = space.changed(current.candidate, unit, +1)
+            if more is not None:
+                options.append((unit, more))
+        if not options:
+            say("every resource is at its bound: no plan within the bounds meets the goals")
+            break
+        evaluations = evaluator.evaluate_many([c for _, c in options])
+        scored = [
+            (_better(e, current, space.unit_cost(u)), -space.unit_cost(u), k)
+            for k, ((u, _), e) in enumerate(zip(options, evaluations, strict=True))
+        ]
+        best = max(scored)
+        if best[0][0] <= 0 and best[0][1] <= 0:
+            worst = space.scenario.commitment[current.worst].label
+            say(f"no single added unit brings {worst} closer to its goal: stopping")
+            break
+        unit, _ = options[best[2]]
+        current = evaluations[best[2]]
+        say(f"add {unit.label}: {_status(space, current)}")
+    if not current.feasible:
+        return current
+    improved = True
+    while improved:
+        improved = False
+        units = sorted(space.units, key=lambda u: -space.unit_cost(u))
+        fewer = [(u, space.changed(current.candidate, u, -1)) for u in units]
+        options = [(u, c) for u, c in fewer if c is not None]
+        evaluations = evaluator.evaluate_many([c for _, c in options])
+        for (unit, _), evaluation in zip(options, evaluations, strict=True):
+            if evaluation.feasible and total(evaluation) < total(current) - 1e-9:
+                current = evaluation
+                improved = True
+                say(f"remove {unit.label}: {_status(space, current)}")
+                break
+    return current
+
+
+def describe(space: PlanSpace, candidate: Candidate) -> str:
+    """A short text of a candidate's resources."""
+    parts = [f"engineers {'+'.join(str(n) for n in candidate.engineers)}"]
+    if candidate.agents is not None:
+        parts.append(f"agents {candidate.agents}")
+    if candidate.stock:
+        parts.append(f"stock {'+'.join(str(n) for n in candidate.stock)}")
+    return ", ".join(parts)
+
+
+def _status(space: PlanSpace, evaluation: Evaluation) -> str:
+    cost = sum(space.cost(evaluation.candidate).values())
+    state = (
+        "all met"
+        if evaluation.feasible
+        else (
+            f"worst {space.scenario.commitment[evaluation.worst].label}"
+            f" short by {evaluation.shortfall[evaluation.worst]:.3f}"
+        )
+    )
+    return f"cost {cost:,.0f}, {state}"
+
+
+def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15) -> Candidate:
+    """The plan's staff with stock at ``share`` of the installed units (the tender rule)."""
+    depots = [
+        d.model_copy(update={"stock": {p.id: f"{share * 100:g}%" for p in space.scenario.part}})
+        for d in space.scenario.depot
+    ]
+    levels = base_stock(space.scenario.model_copy(update={"depot": depots}))
+    stock = tuple(
+        min(levels[key], space.scenario.plan.max_stock_per_part) for key in space.stock_keys
+    )
+    return Candidate(plan.engineers, plan.agents, stock)
+
+
+def plan(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    with_penalties: bool = False,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+    rounds: int = 3,
+) -> PlanResult:
+    """Find the cheapest resources that meet every commitment, and verify them."""
+    space = PlanSpace(scenario)
+    count = replications or scenario.scenario.replications
+    base_seed = scenario.scenario.seed if seed is None else seed
+    steps: list[str] = []
+
+    def record(line: str) -> None:
+        steps.append(line)
+        if log:
+            log(line)
+
+    own_pool = None
+    if executor is None and (workers or default_workers()) > 1:
+        own_pool = ProcessPoolExecutor(max_workers=workers or default_workers())
+    pool = executor or own_pool
+    evaluators: list[Evaluator] = []
+    try:
+        start = analytic_start(space)
+        for round_ in range(rounds):
+            search = Evaluator(
+                space,
+                base_seed,
+                count,
+                first_replication=2 * round_ * VERIFY_OFFSET,
+                executor=pool,
+                progress=progress,
+            )
+            found = search_plan(search, start, with_penalties, record)
+            verify = Evaluator(
+                space,
+                base_seed,
+                count,
+                first_replication=(2 * round_ + 1) * VERIFY_OFFSET,
+                executor=pool,
+            )
+            checked = verify.evaluate_many([found.candidate])
+            evaluators += [search, verify]
+            if checked[0].feasible or not found.feasible:
+                break
+            record(
+                f"verification on fresh seeds misses"
+                f" {space.scenario.commitment[checked[0].worst].label}:"
+                f" searching again from this plan with new seeds"
+            )
+            start = found.candidate
+        rule = stock_rule_candidate(space, found.candidate) if space.stock_keys else None
+        others = verify.evaluate_many([space.current()] + ([rule] if rule else []))
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown(cancel_futures=True)
+    return PlanResult(
+        space=space,
+        plan=found.candidate,
+        search=found,
+        verification=checked[0],
+        current=others[0],
+        stock_rule=others[1] if rule else None,
+        simulations=sum(e.simulations for e in evaluators),
+        replication_years=sum(e.replication_years for e in evaluators),
+        steps=steps,
+    )
