@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from simsvc.experiment import default_workers, run_replication
+from simsvc.experiment import run_replication
 from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.scenario import Scenario
