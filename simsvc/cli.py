@@ -1,4 +1,4 @@
-"""The ``simsvc`` command line: ``validate`` and ``run``.
+"""The ``simsvc`` command line: ``validate``, ``run``, ``plan`` and ``promise``.
 
 Exit status: 0 success, 2 a scenario or argument the user must fix (the message
 names the key path), 130 interrupted. A user never sees a traceback for their
@@ -16,7 +16,7 @@ from simsvc import __version__
 from simsvc.errors import ScenarioError
 from simsvc.experiment import run_experiment
 from simsvc.loading import load_scenario
-from simsvc.output import OutputError, write_json, write_table
+from simsvc.output import OutputError, write_json, write_table, write_text
 from simsvc.tables import results_summary, scenario_summary
 
 EXIT_USAGE = 2
@@ -101,7 +101,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
+
+    plan = commands.add_parser(
+        "plan",
+        help="find the cheapest staffing and stock that meet every commitment",
+        description="Find engineers per base, desk agents and stock per depot and part that meet"
+        " every commitment at [plan] confidence for the least yearly cost ([costs]), within the"
+        " bounds of [plan]; verify the plan on fresh seeds; compare it with the file's resources"
+        " and with stock at 15% of the installed units.",
+    )
+    plan.add_argument("file", type=Path, help="scenario file (TOML)")
+    _common_simulation_options(plan)
+    plan.add_argument(
+        "--with-penalties",
+        action="store_true",
+        help="minimise resources plus expected penalties (default: resources only)",
+    )
+    plan.add_argument("--json", type=Path, metavar="OUT", help="write the plan as JSON here")
+    plan.add_argument("--verbose", "-v", action="store_true", help="print each search step")
+    plan.set_defaults(handler=_plan)
+
+    promise = commands.add_parser(
+        "promise",
+        help="the tightest service table these resources can promise",
+        description="For each severity (and zone) and each clock, the tightest tender bound"
+        " (5, 10, 15, 30 min; 1, 2, 4, 6, 8, 12, 24, 36, 48, 72 h; ...) met at the goal with"
+        " [plan] confidence, as a table to paste into a tender.",
+    )
+    promise.add_argument("file", type=Path, help="scenario file (TOML)")
+    promise.add_argument(
+        "--goal",
+        type=_share,
+        default=0.95,
+        help="share of incidents that must meet each bound (default 0.95)",
+    )
+    promise.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
+    promise.add_argument(
+        "--format",
+        choices=("table", "markdown", "csv", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    promise.add_argument("--out", type=Path, metavar="FILE", help="also write the table here")
+    _common_simulation_options(promise)
+    promise.set_defaults(handler=_promise)
     return parser
+
+
+def _common_simulation_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--replications",
+        "-n",
+        type=_positive,
+        metavar="N",
+        help="replications per evaluation (default: the file's)",
+    )
+    command.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the file's)")
+    command.add_argument(
+        "--workers",
+        "-w",
+        type=_positive,
+        metavar="K",
+        help="worker processes (default: one per core)",
+    )
+    command.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.95, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {value}")
+    return value
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -157,6 +230,72 @@ def _run(args: argparse.Namespace) -> int:
         write_table(args.incidents, result.incidents)
         print(f"incident records written to {args.incidents}")
     return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from simsvc.planner.search import plan
+    from simsvc.tables import plan_summary
+
+    scenario = load_scenario(args.file)
+    _check_folder(args.json)
+    from tqdm import tqdm
+
+    bar = tqdm(desc="planning", unit="sim", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+
+    def log(line: str) -> None:
+        if args.verbose:
+            bar.write(line, file=sys.stderr)
+
+    def tick(_: int) -> None:
+        bar.update(1)
+
+    try:
+        result = plan(
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            with_penalties=args.with_penalties,
+            progress=tick,
+            log=log,
+        )
+    finally:
+        bar.close()
+    print(plan_summary(result))
+    if args.json is not None:
+        write_json(args.json, result.to_dict())
+        print(f"plan written to {args.json}")
+    return 0
+
+
+def _promise(args: argparse.Namespace) -> int:
+    from simsvc.planner.promise import promise
+
+    scenario = load_scenario(args.file)
+    _check_folder(args.out)
+    total = args.replications or scenario.scenario.replications
+    update, close = _progress_bar(total, args.quiet)
+    try:
+        table = promise(
+            scenario,
+            goal=args.goal,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            progress=update,
+        )
+    finally:
+        close()
+    text = table.render(args.format, args.lang)
+    print(text)
+    if args.out is not None:
+        write_text(args.out, text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _check_folder(target: Path | None) -> None:
+    if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
+        raise UsageError(f"{target}: the folder {target.parent} does not exist")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from simsvc.model.depots import base_stock
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
+from simsvc.planner.search import PlanResult
 from simsvc.results import RunResult
 from simsvc.scenario import Scenario
 from simsvc.units import format_hours
@@ -214,3 +215,66 @@ def _hours(value: float | None) -> str:
     if value < 1:
         return f"{value * 60:.1f}min"
     return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"
+
+
+def plan_summary(result: PlanResult) -> str:
+    """The plan beside the file's resources and the 15% stock rule, with costs and attainment."""
+    data = result.to_dict()
+    columns = [("plan", data["plan"]), ("current", data["current"])]
+    if data["stock_rule_15_percent"] is not None:
+        columns.append(("15% rule", data["stock_rule_15_percent"]))
+    verdict = (
+        "every commitment met on fresh seeds"
+        if data["feasible"]
+        else "NOT every commitment met on fresh seeds (see below)"
+    )
+    lines = [f"{data['scenario']}: cheapest plan found; {verdict}", ""]
+    rows = []
+    for base in data["plan"]["resources"]["engineers"]:
+        rows.append(
+            [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
+        )
+    if data["plan"]["resources"]["desk_agents"] is not None:
+        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+    for depot, parts in data["plan"]["resources"]["stock"].items():
+        for part in parts:
+            rows.append(
+                [f"{part} at {depot}"]
+                + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            )
+    lines.append(
+        render(
+            rows,
+            ["resource"] + [name for name, _ in columns],
+            right=set(range(1, len(columns) + 1)),
+        )
+    )
+    lines.append("")
+    currency = result.space.scenario.scenario.currency
+    rows = [
+        [f"{kind} ({currency}/yr)"] + [f"{c['cost'][kind]:,.0f}" for _, c in columns]
+        for kind in ("engineers", "desk", "holding", "penalties", "total")
+    ]
+    lines.append(
+        render(
+            rows, ["cost"] + [name for name, _ in columns], right=set(range(1, len(columns) + 1))
+        )
+    )
+    lines.append("")
+    rows = []
+    for k, commitment in enumerate(data["plan"]["commitments"]):
+        row = [commitment["commitment"], percent(commitment["goal"], 0)]
+        for _, c in columns:
+            entry = c["commitments"][k]
+            low = entry["attainment"]["ci_low"]
+            mark = "" if entry["met"] else " NO"
+            row.append(f"{percent(entry['attainment']['mean'])} (>= {percent(low)}){mark}")
+        rows.append(row)
+    header = ["commitment", "goal"] + [f"{name}: attained (CI low)" for name, _ in columns]
+    lines.append(render(rows, header, right={1}))
+    lines.append("")
+    lines.append(
+        f"{data['simulations']:,} replications simulated"
+        f" ({data['replication_years']:,.1f} replication-years)"
+    )
+    return "\n".join(lines)
