@@ -8,6 +8,7 @@ own mistake.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from simsvc import __version__
 from simsvc.errors import ScenarioError
 from simsvc.experiment import run_experiment
 from simsvc.loading import load_scenario
-from simsvc.output import OutputError, write_json, write_table, write_text
+from simsvc.output import OutputError, check_target, write_json, write_table, write_text
 from simsvc.tables import results_summary, scenario_summary
 
 EXIT_USAGE = 2
@@ -204,9 +205,8 @@ def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Calla
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
-    for target in (args.json, args.incidents):
-        if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UsageError(f"{target}: the folder {target.parent} does not exist")
+    _check_folder(args.json)
+    _check_folder(args.incidents)
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"{args.incidents}: expected a .csv or .parquet file name")
     total = args.replications or scenario.scenario.replications
@@ -294,8 +294,8 @@ def _promise(args: argparse.Namespace) -> int:
 
 
 def _check_folder(target: Path | None) -> None:
-    if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
-        raise UsageError(f"{target}: the folder {target.parent} does not exist")
+    if target is not None:
+        check_target(target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -309,6 +309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
     except (UsageError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader of our output went away (``simsvc run ... | head``): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             "interrupted: files already reported as written are complete; nothing else was written",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -109,34 +110,51 @@ def from_validation_errors(errors: Iterable[dict[str, Any]]) -> ScenarioError:
     return ScenarioError(problems)
 
 
-def find_line(text: str, path: Path) -> int | None:
-    """Best-effort line number (1-based) of a key path in a TOML text."""
-    if not path or not isinstance(path[0], str):
-        return None
-    table = path[0]
-    rest = list(path[1:])
-    index = rest.pop(0) if rest and isinstance(rest[0], int) else None
-    key = rest[0] if rest and isinstance(rest[0], str) else None
-    header_line = None
-    in_section = False
-    count = -1
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    parts = re.findall(r"""[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'""", text)
+    return tuple(p.strip("\"'") for p in parts)
+
+
+def key_lines(text: str) -> dict[Path, int]:
+    """The line (1-based) where each table and key of a TOML text is first written."""
+    lines: dict[Path, int] = {}
+    counts: dict[Path, int] = {}
+    current: Path = ()
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if line.startswith("["):
-            name = line.strip("[] \t").split("#")[0].strip().strip("[]").strip()
-            if index is None:
-                in_section = line.startswith("[") and not line.startswith("[[") and name == table
-            else:
-                if line.startswith("[[") and name == table:
-                    count += 1
-                in_section = line.startswith("[[") and name == table and count == index
-            if in_section and header_line is None:
-                header_line = number
-            elif not in_section and header_line is not None and key is None:
-                return header_line
-            continue
-        if in_section and key is not None:
-            head = line.split("=", 1)[0].strip().strip('"')
-            if head == key or head.startswith(f"{key}."):
-                return number
-    return header_line
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("'", '"')) else raw
+        if line.startswith("[["):
+            name = _dotted(line.strip("[] \t"))
+            index = counts.get(name, -1) + 1
+            counts[name] = index
+            current = (*name, index)
+            lines.setdefault(name, number)
+            lines.setdefault(current, number)
+        elif line.startswith("["):
+            table: Path = _dotted(line.strip("[] \t"))
+            # A sub-table of the latest element of an array of tables: [site.equipment]
+            for size in range(len(table) - 1, 0, -1):
+                if table[:size] in counts:
+                    table = (*table[:size], counts[table[:size]], *table[size:])
+                    break
+            current = table
+            lines.setdefault(current, number)
+        else:
+            match = _KEY.match(line)
+            if match:
+                lines.setdefault((*current, *_dotted(match[1])), number)
+    return lines
+
+
+def find_line(text: str, path: Path) -> int | None:
+    """Line (1-based) of a key path in a TOML text: of the path itself or its nearest parent."""
+    lines = key_lines(text)
+    for size in range(len(path), 0, -1):
+        line = lines.get(tuple(path[:size]))
+        if line is not None:
+            return line
+    return None

@@ -21,13 +21,22 @@ class OutputError(Exception):
     """An output file that cannot be written (the message says why)."""
 
 
+def check_target(target: str | Path) -> None:
+    """Raise :class:`OutputError` unless ``target`` can be a file in an existing folder."""
+    target = Path(target)
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name")
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; move it onto ``target`` on success."""
     target = Path(target)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{target}: the folder {folder} does not exist")
+    check_target(target)
+    folder = target.parent
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     os.close(handle)
     path = Path(temporary)
@@ -35,7 +44,12 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield path
         with open(path, "rb") as written:
             os.fsync(written.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
         os.replace(path, target)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write it: {error.strerror or error}") from None
     finally:
         path.unlink(missing_ok=True)
 

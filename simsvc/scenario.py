@@ -44,6 +44,13 @@ def _check_span(value: str) -> str:
     return value
 
 
+def _check_business_hours(value: str) -> str:
+    start, end = (int(x[:2]) * 60 + int(x[3:]) for x in _check_span(value).split("-"))
+    if end <= start:
+        raise ValueError(f"business hours must end after they start on the same day, got {value!r}")
+    return value
+
+
 def _check_shift(value: str) -> str:
     if value in ("24x7", "business"):
         return value
@@ -112,7 +119,7 @@ class ScenarioInfo(_Table):
 class Calendar(_Table):
     """``[calendar]``: business hours and days, the first day of the horizon, holidays."""
 
-    business_hours: Annotated[str, AfterValidator(_check_span)] = "09:00-18:00"
+    business_hours: Annotated[str, AfterValidator(_check_business_hours)] = "09:00-18:00"
     business_days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
     start: dt.date = dt.date(2027, 1, 4)
     holidays: list[dt.date] = Field(default_factory=list)

@@ -121,7 +121,7 @@ def scenario_summary(scenario: Scenario) -> str:
             stock = ", ".join(f"{p.id} {levels[d.id, p.id]}" for p in s.part)
             lines.append(
                 f"  depot {d.id}: {stock or 'no parts'};"
-                f" resupply {format_hours(d.resupply.mean)} on average"
+                f" resupply {_hours(d.resupply.mean)} on average"
             )
     else:
         lines.append("  no depots: visits never need parts")

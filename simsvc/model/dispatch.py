@@ -43,12 +43,15 @@ class Dispatcher:
         base_place: list[int],
         incident_site: list[int],
         start_job: Callable[[int, Job, float], None],
+        soon: Callable[[Callable[[], None]], None],
     ) -> None:
         self.travel = travel
         self.engineer_base = engineer_base
         self.base_place = base_place
         self._incident_site = incident_site
         self._start_job = start_job
+        self._soon = soon
+        self._dispatch_pending = False
         self._faults: list[tuple[int, float, int]] = []
         self._inspections: deque[Inspection] = deque()
         self.idle_at_base: list[list[int]] = [[] for _ in base_place]
@@ -79,13 +82,24 @@ class Dispatcher:
         """Start or end a base's shift; engineers finish the job in hand."""
         self.base_on_shift[base] = on
         if on:
-            self.dispatch()
+            self._dispatch_after_switches()
 
     def set_business_open(self, open_: bool) -> None:
         """Business hours begin or end (inspections on the business clock wait for them)."""
         self.business_open = open_
         if open_:
-            self.dispatch()
+            self._dispatch_after_switches()
+
+    def _dispatch_after_switches(self) -> None:
+        # Several bases often start their shift at the same instant: dispatch once all
+        # are on, so that the queue goes to the nearest engineers, not the first base.
+        if not self._dispatch_pending:
+            self._dispatch_pending = True
+            self._soon(self._pending_dispatch)
+
+    def _pending_dispatch(self) -> None:
+        self._dispatch_pending = False
+        self.dispatch()
 
     def release(self, engineer: int, place: int) -> None:
         """An engineer is free at ``place``: give them the next job, if any."""
@@ -143,16 +157,16 @@ class Dispatcher:
 
         Returns ``(-1, inf)`` when nobody is free.
         """
-        hours_to_site = self.travel.hours_from(site)
         best, best_hours = -1, math.inf
+        base_to_site = self.travel.base_to_site
         for base, idle in enumerate(self.idle_at_base):
             if idle and self.base_on_shift[base]:
-                hours = hours_to_site[self.base_place[base]]
+                hours = base_to_site[base][site]
                 if hours < best_hours:
                     best, best_hours = idle[-1], hours
         for engineer, place in self.roaming.items():
             if self.base_on_shift[self.engineer_base[engineer]]:
-                hours = hours_to_site[place]
+                hours = self.travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
         return best, float(best_hours)

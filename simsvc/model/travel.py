@@ -35,39 +35,64 @@ class TravelNetwork:
     """Planned travel hours between places, and lognormal trip factors.
 
     ``places`` are ``(lat, lon)`` pairs; sites come first, then bases, then depots,
-    so that a place index can stand for an engineer's position.
+    so that a place index can stand for an engineer's position. The hours from
+    every base to every site are computed once, in one vectorised step; other
+    trips (site to site, site to base, depot to depot) one at a time, cached.
     """
 
-    MAX_CACHED_ROWS = 2048
+    MAX_CACHED_TRIPS = 1_000_000
 
-    def __init__(self, travel: Travel, places: Sequence[tuple[float, float]]) -> None:
+    def __init__(
+        self, travel: Travel, places: Sequence[tuple[float, float]], sites: int, bases: int
+    ) -> None:
         self.travel = travel
         coords = np.asarray(places, dtype=float).reshape(-1, 2)
-        self._lat = coords[:, 0]
-        self._lon = coords[:, 1]
+        self._lat = coords[:, 0].tolist()
+        self._lon = coords[:, 1].tolist()
         self._hours_per_km = travel.road_factor / travel.speed_kmh
-        self._rows: dict[int, np.ndarray] = {}
+        lat, lon = coords[:, 0], coords[:, 1]
+        km = great_circle_km(
+            lat[sites : sites + bases, None],
+            lon[sites : sites + bases, None],
+            lat[None, :sites],
+            lon[None, :sites],
+        )
+        self.base_to_site: list[list[float]] = (km * self._hours_per_km).tolist()
+        """Planned hours from base ``b`` to site ``s``: ``base_to_site[b][s]``."""
+        self._cache: dict[tuple[int, int], float] = {}
         sigma2 = math.log1p(travel.cv**2)
         self._mu = -sigma2 / 2
         self._sigma = math.sqrt(sigma2)
 
-    def hours_from(self, origin: int) -> np.ndarray:
-        """Planned hours from place ``origin`` to every place (cached per origin)."""
-        row = self._rows.get(origin)
-        if row is None:
-            km = great_circle_km(self._lat[origin], self._lon[origin], self._lat, self._lon)
-            row = km * self._hours_per_km
-            if len(self._rows) >= self.MAX_CACHED_ROWS:
-                self._rows.clear()
-            self._rows[origin] = row
-        return row
-
     def hours(self, origin: int, destination: int) -> float:
         """Planned hours from one place to another."""
-        return float(self.hours_from(origin)[destination])
+        key = (origin, destination) if origin <= destination else (destination, origin)
+        hours = self._cache.get(key)
+        if hours is None:
+            hours = (
+                _haversine_km(
+                    self._lat[origin],
+                    self._lon[origin],
+                    self._lat[destination],
+                    self._lon[destination],
+                )
+                * self._hours_per_km
+            )
+            if len(self._cache) >= self.MAX_CACHED_TRIPS:
+                self._cache.clear()
+            self._cache[key] = hours
+        return hours
 
     def trip_factors(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Random multipliers of planned times, mean 1 and the scenario's cv."""
         if self._sigma == 0:
             return np.ones(size)
         return rng.lognormal(self._mu, self._sigma, size)
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points in degrees (scalar, fast)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, a))))

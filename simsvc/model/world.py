@@ -90,7 +90,7 @@ class World:
         n_sites, n_bases = len(scenario.site), len(scenario.base)
         places = [s.location for s in scenario.site] + [b.location for b in scenario.base]
         places += [d.location for d in scenario.depot]
-        self.travel = TravelNetwork(scenario.travel, places)
+        self.travel = TravelNetwork(scenario.travel, places, n_sites, n_bases)
         factors = self.travel.trip_factors(streams["travel"], 2 * len(self.faults))
         self.draws: IncidentDraws = draw_incidents(scenario, self.faults, streams, factors)
         self.log = IncidentLog(self.faults, self.window)
@@ -106,7 +106,12 @@ class World:
         ]
         self.base_place = [n_sites + b for b in range(n_bases)]
         self.dispatcher = Dispatcher(
-            self.travel, self.engineer_base, self.base_place, self._site_of, self._start_job
+            self.travel,
+            self.engineer_base,
+            self.base_place,
+            self._site_of,
+            self._start_job,
+            self._soon,
         )
         self.desk: ServiceDesk | None = None
         if scenario.desk is not None:
@@ -119,9 +124,9 @@ class World:
                 self.window,
             )
         depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
-        courier = np.zeros((len(depot_places), len(depot_places)))
-        for row, place in enumerate(depot_places):
-            courier[row] = self.travel.hours_from(place)[depot_places]
+        courier = np.array(
+            [[self.travel.hours(a, b) for b in depot_places] for a in depot_places]
+        ).reshape(len(depot_places), len(depot_places))
         self.depots = DepotNetwork(
             self.env,
             scenario,
@@ -382,6 +387,10 @@ class World:
     def _returned(self, engineer: int, trip: int) -> None:
         if self._trips[engineer] == trip:  # not sent on another job meanwhile
             self.dispatcher.back_at_base(engineer)
+
+    def _soon(self, action: Callable[[], None]) -> None:
+        """Run ``action`` after everything else due at this instant."""
+        self._after(0.0, action)
 
     def _after(self, hours: float, action: Callable[[], None]) -> None:
         self.env.timeout(hours).callbacks.append(lambda _: action())

@@ -1,0 +1,334 @@
+"""Queueing theory: the engineer queue and the service desk against M/M/c results.
+
+With one site at the only base (travel time 0), no desk, no parts and
+exponential on-site work, the wait of an incident for an engineer
+(``arrival - report``) is the waiting time of an M/M/c queue: Erlang C for one
+severity, Cobham's non-preemptive priority formula for several. A desk with
+exponential handle times is an M/M/c queue on the response clock. Little's law
+ties the time-average engineer queue to the mean wait.
+
+Every check is a Student-t interval over independent replications (see
+``theory_helpers``); the theoretical value must lie inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import simpy
+from theory_helpers import (
+    assert_inside,
+    cobham_waits,
+    counted_waits,
+    erlang_c,
+    mmc_mean_queue,
+    mmc_mean_wait,
+    mmc_wait_cdf,
+    replicate,
+    t_interval,
+    units_for_rate,
+)
+
+import simsvc
+from simsvc.experiment import replication_seed
+from simsvc.model.dispatch import Dispatcher
+from simsvc.model.world import World
+
+LOCATION = "[31.23, 121.47]"
+WAITED = 1e-9
+"""A wait longer than this (hours) counts as a wait; shorter is clock rounding."""
+
+# The engineer queue: lam = 4 faults/h, mu = 1/h per engineer, c = 5 (rho = 0.8).
+LAM, MU, C = 4.0, 1.0, 5
+
+
+def engineer_queue_scenario(
+    lam: float,
+    mu: float,
+    engineers: int,
+    shares: dict[str, tuple[int, float]],
+    horizon: str = "300d",
+    warmup: str = "10d",
+    desk: str = "",
+) -> simsvc.Scenario:
+    """One site at the only base, no parts; ``shares``: severity -> (priority, share).
+
+    No desk unless ``desk`` gives the body of a ``[desk]`` table.
+    """
+    severities = "".join(
+        f"""
+[[severity]]
+id = "{sid}"
+priority = {priority}
+onsite_time = {{ dist = "exponential", mean = {1 / mu!r} }}
+"""
+        for sid, (priority, _) in shares.items()
+    )
+    mix = ", ".join(f"{sid} = {share!r}" for sid, (_, share) in shares.items())
+    first = next(iter(shares))
+    return simsvc.parse_scenario(f"""
+[scenario]
+name = "M/M/c engineer queue"
+horizon = "{horizon}"
+warmup = "{warmup}"
+{severities}
+[[commitment]]
+severity = "{first}"
+metric = "arrival"
+within = "1h"
+
+{"[desk]" if desk else ""}
+{desk}
+
+[[base]]
+id = "hq"
+location = {LOCATION}
+engineers = {engineers}
+
+[[equipment]]
+id = "unit"
+failures_per_year = 1.0
+severity_mix = {{ {mix} }}
+
+[[site]]
+id = "plant"
+location = {LOCATION}
+equipment = {{ unit = {units_for_rate(lam)} }}
+
+[travel]
+cv = 0.3
+""")
+
+
+def test_engineer_queue_is_erlang_c() -> None:
+    """One severity: P(wait > 0) is Erlang C and P(wait <= t) = 1 - C exp(-(c mu - lam) t)."""
+    scenario = engineer_queue_scenario(LAM, MU, C, {"S": (1, 1.0)})
+    outcomes = replicate(scenario, seed=101, replications=30)
+    waits = [counted_waits(o, "report", "arrival") for o in outcomes]
+    assert min(len(w) for w in waits) > 20_000
+    assert all((w > -WAITED).all() for w in waits)
+
+    theory = erlang_c(C, LAM / MU)
+    assert_inside(theory, t_interval([np.mean(w > WAITED) for w in waits]), "P(wait > 0)")
+    for t in (0.25, 0.5, 1.0, 2.0):
+        assert_inside(
+            mmc_wait_cdf(C, LAM, MU, t),
+            t_interval([np.mean(w <= t) for w in waits]),
+            f"P(wait <= {t}h)",
+        )
+    assert_inside(mmc_mean_wait(C, LAM, MU), t_interval([w.mean() for w in waits]), "mean wait")
+    utilization = [o.base_busy_hours[0] / o.base_shift_hours[0] for o in outcomes]
+    assert_inside(LAM / (C * MU), t_interval(utilization), "engineer utilization rho")
+
+
+def test_severities_follow_cobham_priority_formula() -> None:
+    """Three severities, equal service: each class's mean wait is Cobham's W_k.
+
+    The file lists the severities out of priority order, so that the test also
+    checks that dispatch follows ``priority`` rather than file order.
+    """
+    shares = {"minor": (3, 0.4), "urgent": (1, 0.3), "major": (2, 0.3)}
+    scenario = engineer_queue_scenario(LAM, MU, C, shares)
+    by_priority = sorted(shares, key=lambda sid: shares[sid][0])
+    lams = [LAM * shares[sid][1] for sid in by_priority]
+    theory = dict(zip(by_priority, cobham_waits(C, MU, lams), strict=True))
+
+    outcomes = replicate(scenario, seed=202, replications=30)
+    index = {s.id: j for j, s in enumerate(scenario.severity)}
+    for sid in by_priority:
+        means = []
+        for outcome in outcomes:
+            columns = outcome.columns
+            mask = columns["counted"] & (columns["severity"] == index[sid])
+            assert mask.sum() > 5_000
+            means.append(float(np.mean((columns["arrival"] - columns["report"])[mask])))
+        assert_inside(theory[sid], t_interval(means), f"mean wait of {sid}")
+
+
+# -- Little's law -----------------------------------------------------------------------------
+
+PROBE_STEP = 0.1
+"""Hours between two samples of the engineer queue."""
+
+
+def _probe(
+    env: simpy.Environment,
+    dispatcher: Dispatcher,
+    window: tuple[float, float],
+    samples: list[int],
+) -> Iterator[simpy.Event]:
+    """Sample the engineer queue at the midpoints of a regular grid over the window."""
+    start, end = window
+    yield env.timeout(start + PROBE_STEP / 2)
+    while env.now < end:
+        samples.append(dispatcher.queued_faults())
+        yield env.timeout(PROBE_STEP)
+
+
+def test_littles_law_on_the_engineer_queue() -> None:
+    """Time-average queue L = lam W per replication, and L is Erlang C's Lq."""
+    scenario = engineer_queue_scenario(LAM, MU, C, {"S": (1, 1.0)})
+    horizon = scenario.scenario.horizon
+    queue, little, differences = [], [], []
+    for r in range(30):
+        world = World(scenario, replication_seed(303, r))
+        samples: list[int] = []
+        world.env.process(_probe(world.env, world.dispatcher, world.window, samples))
+        outcome = world.run()
+        assert len(samples) == round(horizon / PROBE_STEP)
+        waits = counted_waits(outcome, "report", "arrival")
+        length = float(np.mean(samples))
+        lam_w = len(waits) / horizon * float(waits.mean())
+        queue.append(length)
+        little.append(lam_w)
+        differences.append(length - lam_w)
+
+    # Little's law holds path by path (up to edges of the window and the sampling grid):
+    # the mean difference between L and lam W over replications is 0.
+    assert_inside(0.0, t_interval(differences), "L - lam W")
+    lq = mmc_mean_queue(C, LAM, MU)
+    assert_inside(lq, t_interval(queue), "time-average queue L vs Erlang C Lq")
+    assert_inside(lq, t_interval(little), "lam W vs Erlang C Lq")
+
+
+# -- the service desk ---------------------------------------------------------------------------
+
+DESK_LAM, DESK_HANDLE_HOURS, DESK_AGENTS = 4.0, 0.6, 3  # a = 2.4, rho = 0.8
+
+
+def desk_scenario(shares: dict[str, tuple[int, float]]) -> simsvc.Scenario:
+    """A desk of exponential handle times; every report is fixed remotely (no dispatch)."""
+    severities = "".join(
+        f"""
+[[severity]]
+id = "{sid}"
+priority = {priority}
+remote_fix = 1.0
+remote_time = "30min"
+"""
+        for sid, (priority, _) in shares.items()
+    )
+    mix = ", ".join(f"{sid} = {share!r}" for sid, (_, share) in shares.items())
+    first = next(iter(shares))
+    return simsvc.parse_scenario(f"""
+[scenario]
+name = "M/M/c desk"
+horizon = "200d"
+warmup = "5d"
+{severities}
+[[commitment]]
+severity = "{first}"
+metric = "response"
+within = "30min"
+
+[desk]
+agents = {DESK_AGENTS}
+handle_time = {{ dist = "exponential", mean = {DESK_HANDLE_HOURS!r} }}
+
+[[base]]
+id = "hq"
+location = {LOCATION}
+engineers = 1
+
+[[equipment]]
+id = "unit"
+failures_per_year = 1.0
+severity_mix = {{ {mix} }}
+
+[[site]]
+id = "plant"
+location = {LOCATION}
+equipment = {{ unit = {units_for_rate(DESK_LAM)} }}
+""")
+
+
+def test_desk_response_is_erlang_c() -> None:
+    """The desk alone is M/M/c on the response clock: P(wait > 0) and the mean wait.
+
+    Every report is fixed remotely, so dispatch never happens and cannot interfere.
+    """
+    scenario = desk_scenario({"S": (1, 1.0)})
+    outcomes = replicate(scenario, seed=404, replications=30)
+    waits = [counted_waits(o, "report", "response") for o in outcomes]
+    assert min(len(w) for w in waits) > 15_000
+    assert not any(np.isfinite(o.columns["dispatch"]).any() for o in outcomes)
+
+    mu = 1 / DESK_HANDLE_HOURS
+    a = DESK_LAM / mu
+    assert_inside(
+        erlang_c(DESK_AGENTS, a),
+        t_interval([np.mean(w > WAITED) for w in waits]),
+        "P(response wait > 0)",
+    )
+    assert_inside(
+        mmc_mean_wait(DESK_AGENTS, DESK_LAM, mu),
+        t_interval([w.mean() for w in waits]),
+        "mean response wait",
+    )
+    assert_inside(
+        mmc_wait_cdf(DESK_AGENTS, DESK_LAM, mu, 0.5),
+        t_interval([np.mean(w <= 0.5) for w in waits]),
+        "P(response wait <= 0.5h)",
+    )
+    utilization = [o.desk_busy_hours / o.desk_shift_hours for o in outcomes]
+    assert_inside(a / DESK_AGENTS, t_interval(utilization), "desk utilization rho")
+
+
+def test_desk_priorities_follow_cobham_priority_formula() -> None:
+    """The desk answers by severity priority: each class's mean response wait is Cobham's W_k."""
+    shares = {"low": (3, 0.5), "high": (1, 0.2), "mid": (2, 0.3)}
+    scenario = desk_scenario(shares)
+    by_priority = sorted(shares, key=lambda sid: shares[sid][0])
+    mu = 1 / DESK_HANDLE_HOURS
+    lams = [DESK_LAM * shares[sid][1] for sid in by_priority]
+    theory = dict(zip(by_priority, cobham_waits(DESK_AGENTS, mu, lams), strict=True))
+
+    outcomes = replicate(scenario, seed=505, replications=30)
+    index = {s.id: j for j, s in enumerate(scenario.severity)}
+    for sid in by_priority:
+        means = []
+        for outcome in outcomes:
+            columns = outcome.columns
+            mask = columns["counted"] & (columns["severity"] == index[sid])
+            assert mask.sum() > 3_000
+            means.append(float(np.mean((columns["response"] - columns["report"])[mask])))
+        assert_inside(theory[sid], t_interval(means), f"mean response wait of {sid}")
+
+
+def test_desk_then_engineers_is_a_tandem_of_erlang_c_queues() -> None:
+    """A desk in front of the engineers: two M/M/c queues in series.
+
+    By Burke's theorem the reports leaving an M/M/c desk are again a Poisson
+    stream of rate lam, so the wait for an engineer (``arrival - dispatch``) is
+    Erlang C of the engineers, while the response wait is Erlang C of the desk,
+    and dispatch follows the response after the handle time.
+    """
+    desk = (
+        f"agents = {DESK_AGENTS}\n"
+        f'handle_time = {{ dist = "exponential", mean = {DESK_HANDLE_HOURS!r} }}'
+    )
+    assert DESK_LAM == LAM
+    scenario = engineer_queue_scenario(LAM, MU, C, {"S": (1, 1.0)}, horizon="200d", desk=desk)
+    outcomes = replicate(scenario, seed=606, replications=25)
+    response = [counted_waits(o, "report", "response") for o in outcomes]
+    handle = [counted_waits(o, "response", "dispatch") for o in outcomes]
+    engineer = [counted_waits(o, "dispatch", "arrival") for o in outcomes]
+
+    mu_desk = 1 / DESK_HANDLE_HOURS
+    assert_inside(
+        erlang_c(DESK_AGENTS, DESK_LAM / mu_desk),
+        t_interval([np.mean(w > WAITED) for w in response]),
+        "P(response wait > 0), desk in tandem",
+    )
+    assert_inside(DESK_HANDLE_HOURS, t_interval([h.mean() for h in handle]), "mean handle time")
+    assert_inside(
+        erlang_c(C, LAM / MU),
+        t_interval([np.mean(w > WAITED) for w in engineer]),
+        "P(engineer wait > 0) behind the desk",
+    )
+    assert_inside(
+        mmc_mean_wait(C, LAM, MU),
+        t_interval([w.mean() for w in engineer]),
+        "mean engineer wait behind the desk",
+    )
