@@ -12,6 +12,7 @@ Replications run in a ``ProcessPoolExecutor`` by default; any
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
@@ -36,6 +37,17 @@ def run_replication(
     """Simulate and summarise one replication (a picklable unit of work)."""
     outcome = simulate(scenario, replication_seed(seed, replication))
     return summarise(scenario, outcome, keep_incidents)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the parent's to handle: workers stop when the parent cancels them,
+    # instead of each printing its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers leave Ctrl-C to the parent process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
 
 
 def default_workers() -> int:
@@ -92,7 +104,7 @@ def map_replications(
     if executor is not None:
         return _gather(executor, scenario, seed, indices, keep_incidents, progress)
     count = min(workers or default_workers(), len(indices))
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    with process_pool(count) as pool:
         return _gather(pool, scenario, seed, indices, keep_incidents, progress)
 
 

@@ -217,18 +217,30 @@ def _hours(value: float | None) -> str:
     return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"
 
 
+def _plan_verdict(result: PlanResult) -> str:
+    commitments = result.space.scenario.commitment
+    if result.feasible:
+        return "cheapest plan found; every commitment met on fresh seeds"
+    evaluation = result.verification if result.search.feasible else result.search
+    worst = evaluation.worst
+    estimate = evaluation.attainment[worst]
+    close = (
+        f"{commitments[worst].label}: best {percent(estimate.mean)}, lower bound"
+        f" {percent(estimate.ci_low if estimate.n > 1 else None)} against a goal of"
+        f" {percent(commitments[worst].goal, 0)}"
+    )
+    if result.search.feasible:
+        return f"the plan met every commitment in the search but not on fresh seeds ({close})"
+    return f"no plan within the [plan] bounds meets every commitment; closest miss: {close}"
+
+
 def plan_summary(result: PlanResult) -> str:
     """The plan beside the file's resources and the 15% stock rule, with costs and attainment."""
     data = result.to_dict()
     columns = [("plan", data["plan"]), ("current", data["current"])]
     if data["stock_rule_15_percent"] is not None:
         columns.append(("15% rule", data["stock_rule_15_percent"]))
-    verdict = (
-        "every commitment met on fresh seeds"
-        if data["feasible"]
-        else "NOT every commitment met on fresh seeds (see below)"
-    )
-    lines = [f"{data['scenario']}: cheapest plan found; {verdict}", ""]
+    lines = [f"{data['scenario']}: {_plan_verdict(result)}", ""]
     rows = []
     for base in data["plan"]["resources"]["engineers"]:
         rows.append(

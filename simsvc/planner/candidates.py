@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
-from simsvc.experiment import run_replication
+from simsvc.experiment import process_pool, run_replication
 from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.scenario import Scenario
@@ -196,7 +196,7 @@ class Evaluator:
                 results.append(run_replication(scenario, self.seed, r))
                 self._tick()
         else:
-            pool = self.executor or ProcessPoolExecutor(max_workers=self.workers)
+            pool = self.executor or process_pool(self.workers)
             try:
                 futures: list[Future[ReplicationSummary]] = [
                     pool.submit(run_replication, scenario, self.seed, r) for scenario, r in jobs

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from simsvc.experiment import default_workers
+from simsvc.experiment import default_workers, process_pool
 from simsvc.model.depots import base_stock
 from simsvc.planner.analytic import erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
@@ -200,20 +200,34 @@ def search_plan(
         say(f"add {unit.label}: {_status(space, current)}")
     if not current.feasible:
         return current
-    improved = True
-    while improved:
-        improved = False
-        units = sorted(space.units, key=lambda u: -space.unit_cost(u))
-        fewer = [(u, space.changed(current.candidate, u, -1)) for u in units]
+    while True:
+        fewer = [(u, space.changed(current.candidate, u, -1)) for u in space.units]
         options = [(u, c) for u, c in fewer if c is not None]
         evaluations = evaluator.evaluate_many([c for _, c in options])
-        for (unit, _), evaluation in zip(options, evaluations, strict=True):
-            if evaluation.feasible and total(evaluation) < total(current) - 1e-9:
-                current = evaluation
-                improved = True
-                say(f"remove {unit.label}: {_status(space, current)}")
-                break
-    return current
+        good = sorted(
+            (
+                (total(e), k)
+                for k, e in enumerate(evaluations)
+                if e.feasible and total(e) < total(current) - 1e-9
+            ),
+        )
+        if not good:
+            return current
+        # Try every removal that is feasible alone, all at once; else the one saving most.
+        if len(good) > 1:
+            together: Candidate | None = current.candidate
+            for _, k in good:
+                together = space.changed(together, options[k][0], -1) if together else None
+            if together is not None:
+                joint = evaluator.evaluate(together)
+                if joint.feasible and total(joint) < good[0][0] - 1e-9:
+                    current = joint
+                    labels = ", ".join(options[k][0].label for _, k in good)
+                    say(f"remove {labels}: {_status(space, current)}")
+                    continue
+        unit = options[good[0][1]][0]
+        current = evaluations[good[0][1]]
+        say(f"remove {unit.label}: {_status(space, current)}")
 
 
 def describe(space: PlanSpace, candidate: Candidate) -> str:
@@ -276,7 +290,7 @@ def plan(
 
     own_pool = None
     if executor is None and (workers or default_workers()) > 1:
-        own_pool = ProcessPoolExecutor(max_workers=workers or default_workers())
+        own_pool = process_pool(workers or default_workers())
     pool = executor or own_pool
     evaluators: list[Evaluator] = []
     try:
