@@ -73,26 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         " fill rates and cost.",
     )
     run.add_argument("file", type=Path, help="scenario file (TOML)")
-    run.add_argument(
-        "--replications",
-        "-n",
-        type=_positive,
-        metavar="N",
-        help="number of replications (default: the file's [scenario] replications)",
-    )
-    run.add_argument(
-        "--seed",
-        type=_seed,
-        metavar="S",
-        help="experiment seed (default: the file's [scenario] seed)",
-    )
-    run.add_argument(
-        "--workers",
-        "-w",
-        type=_positive,
-        metavar="K",
-        help="worker processes (default: one per core; 1 runs in this process)",
-    )
+    _common_simulation_options(run)
     run.add_argument("--json", type=Path, metavar="OUT", help="write the results JSON here")
     run.add_argument(
         "--incidents",
@@ -100,7 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="write every incident record to OUT.csv or OUT.parquet",
     )
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
 
     plan = commands.add_parser(
@@ -155,15 +135,17 @@ def _common_simulation_options(command: argparse.ArgumentParser) -> None:
         "-n",
         type=_positive,
         metavar="N",
-        help="replications per evaluation (default: the file's)",
+        help="replications (per evaluated plan for `plan`; default: [scenario] replications)",
     )
-    command.add_argument("--seed", type=_seed, metavar="S", help="seed (default: the file's)")
+    command.add_argument(
+        "--seed", type=_seed, metavar="S", help="experiment seed (default: [scenario] seed)"
+    )
     command.add_argument(
         "--workers",
         "-w",
         type=_positive,
         metavar="K",
-        help="worker processes (default: one per core)",
+        help="worker processes (default: one per core; 1 runs in this process)",
     )
     command.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 

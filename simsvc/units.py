@@ -129,10 +129,9 @@ class Exponential(_Dist):
         return rng.exponential(self.mean_, size)
 
 
-class Lognormal(_Dist):
-    """Right-skewed durations given by their mean and coefficient of variation."""
+class _MeanAndCv(_Dist):
+    """A distribution given by its mean (a duration) and coefficient of variation."""
 
-    dist: Literal["lognormal"]
     mean_: Duration = Field(alias="mean", gt=0)
     cv_: float = Field(alias="cv", ge=0, allow_inf_nan=False)
 
@@ -146,28 +145,23 @@ class Lognormal(_Dist):
     def cv(self) -> float:
         return self.cv_
 
+
+class Lognormal(_MeanAndCv):
+    """Right-skewed durations given by their mean and coefficient of variation."""
+
+    dist: Literal["lognormal"]
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv_**2)
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
 
-class Gamma(_Dist):
-    """Gamma durations given by their mean and coefficient of variation."""
+class Gamma(_MeanAndCv):
+    """Gamma durations given by their mean and coefficient of variation (cv > 0)."""
 
     dist: Literal["gamma"]
-    mean_: Duration = Field(alias="mean", gt=0)
     cv_: float = Field(alias="cv", gt=0, allow_inf_nan=False)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def cv(self) -> float:
-        return self.cv_
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1 / self.cv_**2

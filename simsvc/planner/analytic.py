@@ -90,6 +90,10 @@ class Loads:
     """Mean hours an engineer spends per visit (travel both ways and on-site work)."""
     part_demand: dict[tuple[int, int], float]
     """Part requests per hour at each (depot index, part index)."""
+    trip_hours_per_base: list[float]
+    """Mean one-way planned trip (hours) from each base to the sites of its visits."""
+    inspection_load_per_base: list[float]
+    """Engineer-hours per hour of inspections (work and travel) at each base's sites."""
 
 
 def offered_loads(scenario: Scenario) -> Loads:
@@ -101,6 +105,7 @@ def offered_loads(scenario: Scenario) -> Loads:
     n_bases = len(scenario.base)
     visits = np.zeros(n_bases)
     hours = np.zeros(n_bases)
+    trips = np.zeros(n_bases)
     demand: dict[tuple[int, int], float] = {}
     travel = scenario.travel
     for pair in range(len(rates)):
@@ -114,6 +119,7 @@ def offered_loads(scenario: Scenario) -> Loads:
             visit_rate = rate * (1 - sev.remote_fix)
             visits[base] += visit_rate
             hours[base] += visit_rate * (2 * trip + sev.onsite_time.mean)
+            trips[base] += visit_rate * trip
             depot = base_depot[base]
             if depot is None:
                 continue
@@ -121,4 +127,26 @@ def offered_loads(scenario: Scenario) -> Loads:
                 key = (depot, part_index[part])
                 demand[key] = demand.get(key, 0.0) + visit_rate * sev.part_need * share
     mean_hours = [h / v if v > 0 else 0.0 for h, v in zip(hours, visits, strict=True)]
-    return Loads(float(rates.sum()), visits.tolist(), mean_hours, demand)
+    mean_trips = [t / v if v > 0 else 0.0 for t, v in zip(trips, visits, strict=True)]
+    inspections = np.zeros(n_bases)
+    for inspection in scenario.inspection:
+        share = len(inspection.months) / 12 if inspection.months else 1.0
+        for site in _inspected(scenario, inspection.sites):
+            base = int(site_base[site])
+            km = float(
+                great_circle_km(*scenario.site[site].location, *scenario.base[base].location)
+            )
+            trip = km * travel.road_factor / travel.speed_kmh
+            inspections[base] += share * (inspection.duration + 2 * trip) / inspection.every
+    return Loads(
+        float(rates.sum()), visits.tolist(), mean_hours, demand, mean_trips, inspections.tolist()
+    )
+
+
+def _inspected(scenario: Scenario, sites: str | list[str]) -> list[int]:
+    if sites == "all":
+        return list(range(len(scenario.site)))
+    if isinstance(sites, str):
+        return [i for i, s in enumerate(scenario.site) if s.zone == sites]
+    wanted = set(sites)
+    return [i for i, s in enumerate(scenario.site) if s.id in wanted]

@@ -22,10 +22,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from simsvc.experiment import default_workers, process_pool
+from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
-from simsvc.planner.analytic import erlang_c_wait_within, offered_loads, palm_stock_for
+from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.scenario import Scenario
+
+RELEVANT = {
+    "response": {"agent"},
+    "arrival": {"engineer", "agent"},
+    "resolution": {"engineer", "agent", "stock"},
+}
+"""Kinds of resource that can move each clock; the search adds only these for the worst."""
 
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
@@ -109,11 +117,10 @@ def analytic_start(space: PlanSpace) -> Candidate:
     """A starting point from offered loads, Erlang C and Palm's theorem."""
     scenario = space.scenario
     loads = offered_loads(scenario)
-    engineers = []
-    for b in range(len(scenario.base)):
-        load = loads.visits_per_base[b] * loads.visit_hours_per_base[b]
-        need = math.floor(load) + 1 if loads.visits_per_base[b] > 0 else 0
-        engineers.append(min(need, scenario.plan.max_engineers_per_base))
+    engineers = [
+        min(_base_engineers(scenario, loads, b), scenario.plan.max_engineers_per_base)
+        for b in range(len(scenario.base))
+    ]
     if sum(engineers) == 0:
         engineers[0] = 1
     agents = None
@@ -134,6 +141,39 @@ def analytic_start(space: PlanSpace) -> Candidate:
         level = palm_stock_for(fill_target, demand, depot.resupply.mean)
         stock.append(min(level, scenario.plan.max_stock_per_part))
     return Candidate(tuple(engineers), agents, tuple(stock))
+
+
+def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
+    """Engineers for a base by Erlang C: visits wait at most ``within - trip`` at the goal.
+
+    Work is squeezed into the base's shift, so the rates are scaled up by the share of
+    the week it is on shift; inspections add to the load.
+    """
+    visits = loads.visits_per_base[base]
+    if visits <= 0:
+        return 0
+    shift = scenario.base[base].shift
+    calendar = WorkCalendar(scenario.calendar, 0.0)
+    on_share = calendar.on_shift_hours(shift, 0.0, 24 * 28) / (24 * 28)
+    rate = visits / max(on_share, 1e-9)
+    service = loads.visit_hours_per_base[base]
+    load = rate * service + loads.inspection_load_per_base[base] / max(on_share, 1e-9)
+    arrivals = [c for c in scenario.commitment if c.metric == "arrival"]
+    need = math.floor(load) + 1
+    for servers in range(need, scenario.plan.max_engineers_per_base + 1):
+        spare = servers - load + rate * service  # servers left for faults after inspections
+        if all(
+            erlang_c_wait_within(
+                max(1, math.floor(spare)),
+                rate,
+                1 / service,
+                max(c.within - loads.trip_hours_per_base[base], 0.0),
+            )
+            >= c.goal
+            for c in arrivals
+        ):
+            return servers
+    return need
 
 
 def _desk_agents(scenario: Scenario, reports_per_hour: float) -> int:
@@ -177,11 +217,15 @@ def search_plan(
     current = evaluator.evaluate(start)
     say(f"start {describe(space, start)}: {_status(space, current)}")
     while not current.feasible:
+        metric = space.scenario.commitment[current.worst].metric
         options: list[tuple[Unit, Candidate]] = []
-        for unit in space.units:
-            more = space.changed(current.candidate, unit, +1)
-            if more is not None:
-                options.append((unit, more))
+        for units in ([u for u in space.units if u.kind in RELEVANT[metric]], space.units):
+            for unit in units:
+                more = space.changed(current.candidate, unit, +1)
+                if more is not None:
+                    options.append((unit, more))
+            if options:
+                break
         if not options:
             say("every resource is at its bound: no plan within the bounds meets the goals")
             break
@@ -196,6 +240,20 @@ def search_plan(
             say(f"no single added unit brings {worst} closer to its goal: stopping")
             break
         unit, _ = options[best[2]]
+        # Large networks: also try every unit nearly as good as the best, all at once.
+        close = [k for score, _, k in scored if score[0] > 0 and score[0] >= 0.5 * best[0][0]]
+        if len(close) > 1:
+            together: Candidate | None = current.candidate
+            for k in close:
+                together = space.changed(together, options[k][0], +1) if together else None
+            if together is not None:
+                joint = evaluator.evaluate(together)
+                gain = current.shortfall[current.worst] - joint.shortfall[current.worst]
+                if gain >= best[0][0] * space.unit_cost(unit) - 1e-12:
+                    current = joint
+                    labels = _units_text([options[k][0] for k in close])
+                    say(f"add {labels}: {_status(space, current)}")
+                    continue
         current = evaluations[best[2]]
         say(f"add {unit.label}: {_status(space, current)}")
     if not current.feasible:
@@ -213,30 +271,47 @@ def search_plan(
         )
         if not good:
             return current
-        # Try every removal that is feasible alone, all at once; else the one saving most.
-        if len(good) > 1:
-            together: Candidate | None = current.candidate
-            for _, k in good:
-                together = space.changed(together, options[k][0], -1) if together else None
-            if together is not None:
-                joint = evaluator.evaluate(together)
+        # Try every removal that is feasible alone, all at once; if that misses a goal, the
+        # better half of them, and so on: large networks shed many units per pass.
+        batch = [options[k][0] for _, k in good]
+        joint_found = False
+        while len(batch) > 1 and not joint_found:
+            fewest: Candidate | None = current.candidate
+            for unit in batch:
+                fewest = space.changed(fewest, unit, -1) if fewest else None
+            if fewest is not None:
+                joint = evaluator.evaluate(fewest)
                 if joint.feasible and total(joint) < good[0][0] - 1e-9:
                     current = joint
-                    labels = ", ".join(options[k][0].label for _, k in good)
-                    say(f"remove {labels}: {_status(space, current)}")
-                    continue
+                    say(f"remove {_units_text(batch)}: {_status(space, current)}")
+                    joint_found = True
+            batch = batch[: len(batch) // 2]
+        if joint_found:
+            continue
         unit = options[good[0][1]][0]
         current = evaluations[good[0][1]]
         say(f"remove {unit.label}: {_status(space, current)}")
 
 
+def _units_text(units: list[Unit]) -> str:
+    if len(units) <= 4:
+        return ", ".join(u.label for u in units)
+    return f"{len(units)} units ({', '.join(u.label for u in units[:3])}, ...)"
+
+
 def describe(space: PlanSpace, candidate: Candidate) -> str:
     """A short text of a candidate's resources."""
-    parts = [f"engineers {'+'.join(str(n) for n in candidate.engineers)}"]
+
+    def listing(levels: tuple[int, ...], where: str) -> str:
+        if len(levels) <= 8:
+            return "+".join(str(n) for n in levels)
+        return f"{sum(levels)} over {len(levels)} {where}"
+
+    parts = [f"engineers {listing(candidate.engineers, 'bases')}"]
     if candidate.agents is not None:
         parts.append(f"agents {candidate.agents}")
     if candidate.stock:
-        parts.append(f"stock {'+'.join(str(n) for n in candidate.stock)}")
+        parts.append(f"stock {listing(candidate.stock, 'depot-parts')}")
     return ", ".join(parts)
 
 
