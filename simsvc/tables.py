@@ -8,7 +8,7 @@ from typing import Any
 
 from simsvc.model.depots import base_stock
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
-from simsvc.planner.search import PlanResult
+from simsvc.planner.plan_result import PlanResult
 from simsvc.results import RunResult
 from simsvc.scenario import Scenario
 from simsvc.units import format_hours

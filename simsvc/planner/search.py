@@ -18,14 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from typing import Any
 
 from simsvc.experiment import default_workers, process_pool
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
+from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
 from simsvc.scenario import Scenario
 
 RELEVANT = {
@@ -37,80 +36,6 @@ RELEVANT = {
 
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
-
-
-@dataclass
-class PlanResult:
-    """The plan, its verification and what it is compared with."""
-
-    space: PlanSpace
-    plan: Candidate
-    search: Evaluation
-    verification: Evaluation
-    current: Evaluation
-    stock_rule: Evaluation | None
-    simulations: int
-    replication_years: float
-    steps: list[str]
-
-    @property
-    def feasible(self) -> bool:
-        """Whether the verified plan meets every commitment at the stated confidence."""
-        return self.verification.feasible
-
-    def cost(self, evaluation: Evaluation | None = None) -> dict[str, float]:
-        """Yearly cost of a plan: resources and expected penalties."""
-        evaluation = evaluation or self.verification
-        cost = self.space.cost(evaluation.candidate)
-        cost["penalties"] = evaluation.penalties
-        cost["total"] = sum(cost.values())
-        return cost
-
-    def resources(self, candidate: Candidate | None = None) -> dict[str, Any]:
-        """A candidate's resources by name."""
-        candidate = candidate or self.plan
-        scenario = self.space.scenario
-        stock: dict[str, dict[str, int]] = {}
-        for (depot, part), level in zip(self.space.stock_keys, candidate.stock, strict=True):
-            stock.setdefault(depot, {})[part] = level
-        return {
-            "engineers": {b.id: n for b, n in zip(scenario.base, candidate.engineers, strict=True)},
-            "desk_agents": candidate.agents,
-            "stock": stock,
-        }
-
-    def _row(self, evaluation: Evaluation) -> dict[str, Any]:
-        commitments = []
-        for k, commitment in enumerate(self.space.scenario.commitment):
-            commitments.append(
-                {
-                    "commitment": commitment.label,
-                    "goal": commitment.goal,
-                    "attainment": evaluation.attainment[k].to_dict(),
-                    "met": evaluation.result.met(k),
-                }
-            )
-        return {
-            "resources": self.resources(evaluation.candidate),
-            "cost": self.cost(evaluation),
-            "feasible": evaluation.feasible,
-            "commitments": commitments,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as data (``simsvc plan --json``)."""
-        return {
-            "scenario": self.space.scenario.scenario.name,
-            "confidence": self.space.scenario.plan.confidence,
-            "feasible": self.feasible,
-            "plan": self._row(self.verification),
-            "search_estimate": self._row(self.search),
-            "current": self._row(self.current),
-            "stock_rule_15_percent": self._row(self.stock_rule) if self.stock_rule else None,
-            "simulations": self.simulations,
-            "replication_years": self.replication_years,
-            "steps": self.steps,
-        }
 
 
 def analytic_start(space: PlanSpace) -> Candidate:
