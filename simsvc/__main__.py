@@ -1,5 +1,5 @@
 import sys
 
-from simsvc.cli import main
+from simsvc.console import main
 
 sys.exit(main())

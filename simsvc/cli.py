@@ -1,4 +1,4 @@
-"""The ``simsvc`` command line: ``validate``, ``run``, ``plan`` and ``promise``.
+"""The ``simsvc`` command line: ``validate``, ``run``, ``plan``, ``promise`` and ``sweep``.
 
 Exit status: 0 success, 2 a scenario or argument the user must fix (the message
 names the key path), 130 interrupted. A user never sees a traceback for their
@@ -8,17 +8,20 @@ own mistake.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from simsvc import __version__
 from simsvc.errors import ScenarioError
+from simsvc.executors import EXECUTORS, ExecutorError, Workplace, open_executor
 from simsvc.experiment import run_experiment
 from simsvc.loading import load_scenario
 from simsvc.output import OutputError, check_target, write_json, write_table, write_text
 from simsvc.tables import results_summary, scenario_summary
+from simsvc.variation import PATHS, VaryError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -92,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         " and with stock at 15% of the installed units.",
     )
     plan.add_argument("file", type=Path, help="scenario file (TOML)")
-    _common_simulation_options(plan)
+    _common_simulation_options(plan, " per evaluated plan")
     plan.add_argument(
         "--with-penalties",
         action="store_true",
@@ -126,16 +129,52 @@ def build_parser() -> argparse.ArgumentParser:
     promise.add_argument("--out", type=Path, metavar="FILE", help="also write the table here")
     _common_simulation_options(promise)
     promise.set_defaults(handler=_promise)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="simulate a grid of what-if variations of a scenario",
+        description="Simulate the scenario at every point of a grid of variations (or a Latin"
+        " hypercube sample of it) with the same seed for every point (common random numbers),"
+        " and write one row per point and commitment: the varied values, attainment with its"
+        " confidence interval, met, yearly cost. The output is rewritten atomically as each"
+        " point finishes; running the same command again skips the points it already holds.",
+        epilog="PATH is one of " + ", ".join(PATHS) + ". VALUES is a range of whole numbers"
+        " a..b or a list a,b,c (durations such as 30min or 2h; stock such as 4 or 15%).",
+    )
+    sweep.add_argument("file", type=Path, help="scenario file (TOML)")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="PATH=VALUES",
+        help="a field and its values, e.g. base.north.engineers=2..6 or travel.speed_kmh=30,40"
+        " (repeat for more axes)",
+    )
+    sweep.add_argument(
+        "--sample",
+        type=_positive,
+        metavar="K",
+        help="simulate K Latin-hypercube points of the grid (seeded by --seed) instead of all",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="results table, .csv or .parquet; extended if it already holds this sweep's points",
+    )
+    _common_simulation_options(sweep, " per point")
+    sweep.set_defaults(handler=_sweep)
     return parser
 
 
-def _common_simulation_options(command: argparse.ArgumentParser) -> None:
+def _common_simulation_options(command: argparse.ArgumentParser, each: str = "") -> None:
     command.add_argument(
         "--replications",
         "-n",
         type=_positive,
         metavar="N",
-        help="replications (per evaluated plan for `plan`; default: [scenario] replications)",
+        help=f"replications{each} (default: [scenario] replications)",
     )
     command.add_argument(
         "--seed", type=_seed, metavar="S", help="experiment seed (default: [scenario] seed)"
@@ -145,7 +184,20 @@ def _common_simulation_options(command: argparse.ArgumentParser) -> None:
         "-w",
         type=_positive,
         metavar="K",
-        help="worker processes (default: one per core; 1 runs in this process)",
+        help="worker processes, local or dask-local (default: one per core; 1 runs in this"
+        " process)",
+    )
+    command.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where replications run: local = worker processes here (default); dask = an"
+        " existing Dask cluster (see --scheduler); dask-local = a Dask cluster of --workers"
+        " processes started here for this run",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (implies --executor dask)",
     )
     command.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -192,18 +244,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"{args.incidents}: expected a .csv or .parquet file name")
     total = args.replications or scenario.scenario.replications
-    update, close = _progress_bar(total, args.quiet)
-    try:
-        result = run_experiment(
-            scenario,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            keep_incidents=args.incidents is not None,
-            progress=update,
-        )
-    finally:
-        close()
+    with _executor(args) as place:
+        update, close = _progress_bar(total, args.quiet)
+        try:
+            result = run_experiment(
+                scenario,
+                replications=args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                executor=place.executor,
+                keep_incidents=args.incidents is not None,
+                progress=update,
+            )
+        finally:
+            close()
     print(results_summary(result))
     if args.json is not None:
         write_json(args.json, result.to_dict())
@@ -232,15 +286,17 @@ def _plan(args: argparse.Namespace) -> int:
         bar.update(1)
 
     try:
-        result = plan(
-            scenario,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            with_penalties=args.with_penalties,
-            progress=tick,
-            log=log,
-        )
+        with _executor(args) as place:
+            result = plan(
+                scenario,
+                replications=args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                executor=place.executor,
+                with_penalties=args.with_penalties,
+                progress=tick,
+                log=log,
+            )
     finally:
         bar.close()
     print(plan_summary(result))
@@ -256,23 +312,89 @@ def _promise(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     _check_folder(args.out)
     total = args.replications or scenario.scenario.replications
-    update, close = _progress_bar(total, args.quiet)
-    try:
-        table = promise(
-            scenario,
-            goal=args.goal,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            progress=update,
-        )
-    finally:
-        close()
+    with _executor(args) as place:
+        update, close = _progress_bar(total, args.quiet)
+        try:
+            table = promise(
+                scenario,
+                goal=args.goal,
+                replications=args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                executor=place.executor,
+                progress=update,
+            )
+        finally:
+            close()
     text = table.render(args.format, args.lang)
     print(text)
     if args.out is not None:
         write_text(args.out, text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from simsvc.sweep import Sweep, describe_results, grid_points, sample_points
+    from simsvc.variation import parse_axes
+
+    scenario = load_scenario(args.file)
+    axes = parse_axes(args.vary, scenario)
+    seed = scenario.scenario.seed if args.seed is None else args.seed
+    grid = grid_points(axes)
+    points = grid if args.sample is None else sample_points(axes, args.sample, seed)
+    sweep = Sweep(scenario, axes, points, args.out, args.replications, seed)
+    what = f"{len(points)} points" + (f" sampled from {len(grid)}" if args.sample else "")
+    skipped = len(points) - len(sweep.pending)
+    if skipped:
+        what += f", {skipped} already in {args.out}"
+    print(f"sweep: {what}; {sweep.replications} replications each, seed {seed}", file=sys.stderr)
+    if sweep.pending:
+        with _executor(args) as place:
+            bar = tqdm(
+                total=len(sweep.pending),
+                desc="points",
+                unit="point",
+                disable=args.quiet,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+
+            finished = 0
+
+            def update(done: int) -> None:
+                nonlocal finished
+                finished = done
+                bar.update(done - bar.n)
+
+            try:
+                sweep.run(args.workers, place.executor, place.slots, update)
+            except KeyboardInterrupt:
+                bar.close()
+                print(
+                    f"interrupted: {finished + skipped} of {len(points)} points are in {args.out};"
+                    " run the same command again to simulate the rest",
+                    file=sys.stderr,
+                )
+                return EXIT_INTERRUPTED
+            finally:
+                bar.close()
+    print(describe_results(sweep.results(), axes, scenario.scenario.currency))
+    print(f"results written to {args.out}")
+    return 0
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Workplace]:
+    """The executor the options ask for, open for the duration of a ``with`` block."""
+    name = args.executor or ("dask" if args.scheduler else "local")
+    if name == "dask" and args.workers is not None:
+        raise UsageError("--workers is for local and dask-local; a Dask cluster has its own")
+    with open_executor(name, args.workers, args.scheduler) as place:
+        if name != "local" and not args.quiet:
+            print(f"running on {place.description}", file=sys.stderr)
+        yield place
 
 
 def _check_folder(target: Path | None) -> None:
@@ -289,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
-    except (UsageError, OutputError) as error:
+    except (UsageError, OutputError, VaryError, ExecutorError) as error:
         print(f"error: {error}", file=sys.stderr)
     except BrokenPipeError:
         # The reader of our output went away (``simsvc run ... | head``): not an error.

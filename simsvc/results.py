@@ -62,7 +62,7 @@ def summarise(
         mask = counted & (columns["severity"] == j)
         incidents.append(int(mask.sum()))
         sub = {k: v[mask] for k, v in columns.items()}
-        clocks[severity.id] = {m: clock_hours(sub, m).astype(np.float32) for m in METRICS}
+        clocks[severity.id] = {m: clock_hours(sub, m) for m in METRICS}
     horizon = scenario.scenario.horizon
     return ReplicationSummary(
         attainment=attainment,

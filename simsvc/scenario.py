@@ -334,8 +334,9 @@ class Scenario(_Table):
                 for b in self.base
             ]
         if agents is not None:
-            desk = self.desk or Desk()
-            update["desk"] = desk.model_copy(update={"agents": agents})
+            if self.desk is None:
+                raise ValueError("the scenario has no [desk] to staff with agents")
+            update["desk"] = self.desk.model_copy(update={"agents": agents})
         if stock:
             depots = []
             for depot in self.depot:

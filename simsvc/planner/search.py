@@ -34,6 +34,9 @@ RELEVANT = {
 }
 """Kinds of resource that can move each clock; the search adds only these for the worst."""
 
+BATCH_SHORTFALL = 0.05
+"""Below this shortfall of the worst commitment, units are added one at a time."""
+
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
 
@@ -165,9 +168,10 @@ def search_plan(
             say(f"no single added unit brings {worst} closer to its goal: stopping")
             break
         unit, _ = options[best[2]]
-        # Large networks: also try every unit nearly as good as the best, all at once.
+        # Far from the goal in a large network: also try every unit nearly as good as the
+        # best, all at once (near the goal, one unit at a time keeps the plan lean).
         close = [k for score, _, k in scored if score[0] > 0 and score[0] >= 0.5 * best[0][0]]
-        if len(close) > 1:
+        if len(close) > 1 and current.shortfall[current.worst] >= BATCH_SHORTFALL:
             together: Candidate | None = current.candidate
             for k in close:
                 together = space.changed(together, options[k][0], +1) if together else None
@@ -260,9 +264,7 @@ def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15)
         for d in space.scenario.depot
     ]
     levels = base_stock(space.scenario.model_copy(update={"depot": depots}))
-    stock = tuple(
-        min(levels[key], space.scenario.plan.max_stock_per_part) for key in space.stock_keys
-    )
+    stock = tuple(levels[key] for key in space.stock_keys)  # the rule as written, not capped
     return Candidate(plan.engineers, plan.agents, stock)
 
 

@@ -1,0 +1,394 @@
+"""Sweeps: the same scenario simulated at every point of a grid of what-if variations.
+
+A sweep varies fields of a scenario (see :mod:`simsvc.variation`) over a full grid of
+their values, or over a Latin-hypercube sample of that grid, and simulates every point
+with the same seed: replication ``r`` of every point draws the same faults (common
+random numbers), so differences between points are the resources', not chance's.
+
+Results are one row per point and commitment (the varied values, the commitment,
+its attainment with a confidence interval, whether it is met, the yearly cost). The
+output file is rewritten atomically as each point finishes, so an interrupted sweep
+keeps every finished point, and running the same sweep again skips the points the
+file already holds (same values, seed, replications and scenario).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simsvc.errors import ScenarioError
+from simsvc.experiment import default_workers, process_pool, run_replication
+from simsvc.output import OutputError, check_target, write_table
+from simsvc.results import ReplicationSummary, RunResult
+from simsvc.scenario import Scenario
+from simsvc.variation import Axis, Value, vary
+
+_clock = time.monotonic  # tests put a fake clock here
+
+Point = tuple[Value, ...]
+"""One value per axis, in the order of the axes."""
+
+RESULT_COLUMNS = (
+    "commitment",
+    "severity",
+    "metric",
+    "clock",
+    "zone",
+    "within_hours",
+    "goal",
+    "attainment",
+    "ci_low",
+    "ci_high",
+    "met",
+    "all_met",
+    "cost_engineers",
+    "cost_desk",
+    "cost_holding",
+    "cost_penalties",
+    "cost_total",
+    "seed",
+    "replications",
+    "scenario_digest",
+)
+"""Columns of a sweep's output after one column per varied path."""
+
+
+def grid_points(axes: Sequence[Axis]) -> list[Point]:
+    """Every combination of the axes' values, the last axis varying fastest."""
+    return list(itertools.product(*(axis.values for axis in axes)))
+
+
+def sample_points(axes: Sequence[Axis], count: int, seed: int) -> list[Point]:
+    """``count`` distinct points of the grid drawn by Latin hypercube sampling.
+
+    Each axis's interval [0, 1) is cut into as many equal strata as it has values, so
+    when ``count`` is a multiple of an axis's size every value appears equally often.
+    A point drawn twice is replaced from a further design of the same seeded sampler.
+    The same ``seed`` gives the same points; ``count`` at or above the grid size gives
+    the whole grid.
+    """
+    from scipy.stats import qmc
+
+    sizes = [len(axis.values) for axis in axes]
+    if count >= math.prod(sizes):
+        return grid_points(axes)
+    rng = np.random.default_rng(seed)
+    try:
+        sampler = qmc.LatinHypercube(d=len(axes), rng=rng)
+    except TypeError:  # scipy < 1.15 calls it seed
+        sampler = qmc.LatinHypercube(d=len(axes), seed=rng)
+    chosen: dict[tuple[int, ...], None] = {}  # an ordered set
+    while len(chosen) < count:
+        for row in sampler.random(count):
+            index = tuple(min(int(u * n), n - 1) for u, n in zip(row, sizes, strict=True))
+            chosen.setdefault(index, None)
+            if len(chosen) == count:
+                break
+    return [
+        tuple(axis.values[i] for axis, i in zip(axes, index, strict=True))
+        for index in sorted(chosen)
+    ]
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """A short fingerprint of a scenario's validated content (comments and layout aside)."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+
+
+def point_rows(axes: Sequence[Axis], point: Point, result: RunResult) -> list[dict[str, Any]]:
+    """The output rows of one simulated point: one per commitment."""
+    cost = result.cost()
+    scenario = result.scenario
+    met = [result.met(k) for k in range(len(scenario.commitment))]
+    rows = []
+    for k, commitment in enumerate(scenario.commitment):
+        estimate = result.attainment(k)
+        row: dict[str, Any] = {axis.path: value for axis, value in zip(axes, point, strict=True)}
+        row |= {
+            "commitment": commitment.label,
+            "severity": commitment.severity,
+            "metric": commitment.metric,
+            "clock": commitment.clock,
+            "zone": commitment.zone,
+            "within_hours": commitment.within,
+            "goal": commitment.goal,
+            "attainment": estimate.mean,
+            "ci_low": estimate.ci_low,
+            "ci_high": estimate.ci_high,
+            "met": met[k],
+            "all_met": all(met),
+            **{f"cost_{name}": amount for name, amount in cost.items()},
+            "seed": result.seed,
+            "replications": len(result.replications),
+        }
+        rows.append(row)
+    return rows
+
+
+class SweepFile:
+    """A sweep's output table: the rows already there, and atomic rewrites as points finish.
+
+    Rows of other points (other values, seed, replications or scenario) are kept. The
+    file is rewritten after every point while that is cheap; once a rewrite takes long
+    (a very large sweep), rewrites are spaced so that they take at most a tenth of the
+    time, and :meth:`flush` writes the rest when the sweep ends or is interrupted.
+    """
+
+    def __init__(self, target: str | Path, axes: Sequence[Axis]) -> None:
+        self.target = Path(target)
+        self.axes = list(axes)
+        self.columns = [axis.path for axis in axes] + list(RESULT_COLUMNS)
+        suffix = self.target.suffix.lower()
+        if suffix not in (".csv", ".parquet", ".pq"):
+            raise OutputError(f"{self.target}: expected a .csv or .parquet file name")
+        check_target(self.target)
+        if suffix != ".csv":
+            try:
+                import pyarrow  # type: ignore[import-untyped]  # noqa: F401
+            except ImportError:
+                raise OutputError(
+                    f"{self.target}: writing Parquet needs pyarrow: pip install 'simsvc[parquet]'"
+                ) from None
+        self.earlier = self._read()
+        self.new_rows: dict[int, list[dict[str, Any]]] = {}
+        self.unwritten = 0
+        self._next_write = 0.0
+
+    def _read(self) -> pd.DataFrame:
+        empty = pd.DataFrame(columns=self.columns)
+        if not self.target.exists() or self.target.stat().st_size == 0:
+            return empty
+        try:
+            if self.target.suffix.lower() == ".csv":
+                table = pd.read_csv(self.target)
+            else:
+                table = pd.read_parquet(self.target)
+        except Exception as error:  # any reader's complaint: the file is not ours to extend
+            raise OutputError(
+                f"{self.target}: exists but cannot be read as a sweep result ({error});"
+                " give another --out"
+            ) from None
+        if set(table.columns) != set(self.columns):
+            varied = [c for c in table.columns if c not in RESULT_COLUMNS]
+            raise OutputError(
+                f"{self.target}: holds a sweep over other fields ({', '.join(varied) or 'none'});"
+                " vary the same paths to extend it, or give another --out"
+            )
+        return table[self.columns]
+
+    def row_keys(self, table: pd.DataFrame) -> list[tuple[str, ...]]:
+        """The key of the point of each row of ``table``."""
+        columns = [[axis.key(v) for v in table[axis.path].tolist()] for axis in self.axes]
+        columns += [
+            [str(int(v)) for v in table["seed"].tolist()],
+            [str(int(v)) for v in table["replications"].tolist()],
+            [str(v) for v in table["scenario_digest"].tolist()],
+        ]
+        return list(zip(*columns, strict=True))
+
+    def key(self, point: Point, seed: int, replications: int, digest: str) -> tuple[str, ...]:
+        """The key of a point of this sweep, as :meth:`keys` reads it from the file."""
+        values = tuple(axis.key(v) for axis, v in zip(self.axes, point, strict=True))
+        return (*values, str(seed), str(replications), digest)
+
+    def add(self, index: int, rows: list[dict[str, Any]]) -> None:
+        """Add the rows of the point numbered ``index``; rewrite the file unless just done."""
+        self.new_rows[index] = rows
+        self.unwritten += 1
+        if _clock() >= self._next_write:
+            self.flush()
+
+    def flush(self) -> None:
+        """Rewrite the file atomically with every row added so far."""
+        if not self.unwritten:
+            return
+        start = _clock()
+        write_table(self.target, self.table())
+        self.unwritten = 0
+        finish = _clock()
+        self._next_write = finish + 9 * (finish - start)
+
+    def table(self) -> pd.DataFrame:
+        """Every row: the file's earlier rows, then this run's in point order."""
+        new = [row for index in sorted(self.new_rows) for row in self.new_rows[index]]
+        if not new:
+            return self.earlier
+        added = pd.DataFrame(new, columns=self.columns)
+        if self.earlier.empty:
+            return added
+        return pd.concat([self.earlier, added], ignore_index=True)
+
+
+class Sweep:
+    """A sweep over ``points`` of ``axes``, written to ``out``; finished points are skipped."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        axes: Sequence[Axis],
+        points: Sequence[Point],
+        out: str | Path,
+        replications: int | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.axes = list(axes)
+        self.points = list(points)
+        self.replications = replications or scenario.scenario.replications
+        self.seed = scenario.scenario.seed if seed is None else seed
+        self.digest = scenario_digest(scenario)
+        self.file = SweepFile(out, axes)
+        done = set(self.file.row_keys(self.file.earlier))
+        self.keys = [self._key(p) for p in self.points]
+        self.pending = [k for k, key in enumerate(self.keys) if key not in done]
+        """Numbers of the points not yet in the output file, in order."""
+
+    def _key(self, point: Point) -> tuple[str, ...]:
+        return self.file.key(point, self.seed, self.replications, self.digest)
+
+    def scenario_at(self, index: int) -> Scenario:
+        """The scenario of point ``index``."""
+        point = self.points[index]
+        try:
+            return vary(self.scenario, self.axes, point)
+        except ScenarioError as error:
+            where = ", ".join(a.describe(v) for a, v in zip(self.axes, point, strict=True))
+            raise ScenarioError(error.problems, f"point {where}") from None
+
+    def run(
+        self,
+        workers: int | None = None,
+        executor: Executor | None = None,
+        slots: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Simulate every pending point; each is written to the file as soon as it is done.
+
+        With an ``executor``, each point's replications are tasks on it (``slots`` of them
+        run at once); otherwise ``workers`` local processes (``1``: in this process).
+        """
+        try:
+            self._run(workers, executor, slots, progress)
+        finally:
+            self.file.flush()  # also when interrupted: no finished point is lost
+
+    def _run(
+        self,
+        workers: int | None,
+        executor: Executor | None,
+        slots: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        if not self.pending:
+            return
+        if executor is None and workers == 1:
+            for done, index in enumerate(self.pending, start=1):
+                scenario = self.scenario_at(index)
+                summaries = [
+                    run_replication(scenario, self.seed, r) for r in range(self.replications)
+                ]
+                self._finish(index, scenario, summaries)
+                if progress:
+                    progress(done)
+            return
+        if executor is not None:
+            self._run_on(executor, slots or default_workers(), progress)
+            return
+        count = workers or default_workers()
+        with process_pool(count) as pool:
+            try:
+                self._run_on(pool, count, progress)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    def _run_on(
+        self, executor: Executor, slots: int, progress: Callable[[int], None] | None
+    ) -> None:
+        # Keep a few points in flight, enough to fill every slot while one point ends.
+        window = max(2, math.ceil(2 * slots / self.replications))
+        queue = iter(self.pending)
+        running: dict[Future[ReplicationSummary], tuple[int, int]] = {}
+        partial: dict[int, list[ReplicationSummary | None]] = {}
+        scenarios: dict[int, Scenario] = {}
+
+        def submit_more() -> None:
+            while len(partial) < window:
+                index = next(queue, None)
+                if index is None:
+                    return
+                scenarios[index] = scenario = self.scenario_at(index)
+                partial[index] = [None] * self.replications
+                for r in range(self.replications):
+                    future = executor.submit(run_replication, scenario, self.seed, r)
+                    running[future] = (index, r)
+
+        done = 0
+        try:
+            submit_more()
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index, r = running.pop(future)
+                    summaries = partial[index]
+                    summaries[r] = future.result()
+                    if all(s is not None for s in summaries):
+                        del partial[index]
+                        complete = [s for s in summaries if s is not None]
+                        self._finish(index, scenarios.pop(index), complete)
+                        done += 1
+                        if progress:
+                            progress(done)
+                submit_more()
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+
+    def _finish(self, index: int, scenario: Scenario, summaries: list[ReplicationSummary]) -> None:
+        result = RunResult(scenario=scenario, seed=self.seed, replications=summaries)
+        rows = point_rows(self.axes, self.points[index], result)
+        for row in rows:
+            row["scenario_digest"] = self.digest
+        self.file.add(index, rows)
+
+    def results(self) -> pd.DataFrame:
+        """The rows of this sweep's points (run now or found in the file), in point order."""
+        table = self.file.table()
+        if table.empty:
+            return table
+        order = {key: k for k, key in enumerate(self.keys)}
+        keys = self.file.row_keys(table)
+        rank = pd.Series([order.get(key, -1) for key in keys], index=table.index)
+        mine = table[rank >= 0]
+        return mine.iloc[np.argsort(rank[rank >= 0].to_numpy(), kind="stable")].reset_index(
+            drop=True
+        )
+
+
+def describe_results(results: pd.DataFrame, axes: Sequence[Axis], currency: str) -> str:
+    """A few lines on a sweep's results: how many points meet every commitment, the cheapest."""
+    if results.empty:
+        return "no points simulated"
+    paths = [axis.path for axis in axes]
+    points = results.groupby(paths, sort=False, dropna=False).agg(
+        all_met=("met", "all"), cost_total=("cost_total", "first")
+    )
+    good = points[points["all_met"]]
+    lines = [f"{len(good)} of {len(points)} points meet every commitment"]
+    if not good.empty:
+        best = good["cost_total"].idxmin()
+        values = best if isinstance(best, tuple) else (best,)
+        where = ", ".join(a.describe(v) for a, v in zip(axes, values, strict=True))
+        lines.append(f"cheapest of them: {where} ({good['cost_total'].min():,.0f} {currency}/yr)")
+    return "\n".join(lines)
