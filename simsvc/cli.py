@@ -130,6 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common_simulation_options(promise)
     promise.set_defaults(handler=_promise)
 
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report with charts and tables",
+        description="Simulate a scenario and write OUT/report.html (charts embedded as PNG,"
+        " tables as HTML, nothing loaded from the network), the PNGs and results.json;"
+        " with --plan, also plan it and add the plan and its costs.",
+    )
+    report.add_argument("file", type=Path, help="scenario file (TOML)")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        required=True,
+        help="folder for report.html, the PNGs and results.json",
+    )
+    report.add_argument("--plan", action="store_true", help="also plan and add the plan")
+    report.add_argument("--lang", choices=("en", "zh"), default="en", help="chart language")
+    _common_simulation_options(report)
+    report.set_defaults(handler=_report)
+
     sweep = commands.add_parser(
         "sweep",
         help="simulate a grid of what-if variations of a scenario",
@@ -330,6 +350,35 @@ def _promise(args: argparse.Namespace) -> int:
     print(text)
     if args.out is not None:
         write_text(args.out, text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from simsvc.report import write_report
+
+    scenario = load_scenario(args.file)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: exists and is not a folder")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    total = args.replications or scenario.scenario.replications
+    with _executor(args) as place:
+        update, close = _progress_bar(total, args.quiet)
+        try:
+            page = write_report(
+                scenario,
+                args.out,
+                args.replications,
+                args.seed,
+                args.workers,
+                place.executor,
+                args.lang,
+                args.plan,
+                update,
+            )
+        finally:
+            close()
+    print(f"report written to {page}")
     return 0
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from simsvc.experiment import run_experiment
 from simsvc.model.calendar import WorkCalendar
 from simsvc.records import clock_hours
+from simsvc.results import RunResult
 from simsvc.scenario import Scenario
 from simsvc.stats import mean_ci, share_within
 
@@ -238,10 +239,20 @@ def promise(
     result = run_experiment(
         scenario, replications, seed, workers, executor, keep_incidents=True, progress=progress
     )
+    return promise_table(result, goal)
+
+
+def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
+    """The promise table of a finished run (kept with ``keep_incidents=True``)."""
+    if not 0 < goal <= 1:
+        raise ValueError(f"the goal must be a share in (0, 1], got {goal}")
+    scenario = result.scenario
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
     zones: list[str | None] = [z for z in sorted({s.zone for s in scenario.site if s.zone})]
     site_zone = np.asarray([site.zone or "" for site in scenario.site], object)
     runs = [r.columns for r in result.replications if r.columns is not None]
+    if len(runs) != len(result.replications):
+        raise ValueError("a promise table needs the incident records: keep_incidents=True")
     rows = []
     for j, severity in enumerate(scenario.severity):
         clocks = {

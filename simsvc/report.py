@@ -1,0 +1,217 @@
+"""A shareable report: one self-contained HTML page with the charts and tables of a run.
+
+``write_report`` simulates a scenario (and, on request, plans it), draws the charts,
+and writes into a folder: ``report.html`` (every chart embedded as a PNG data URI,
+tables as HTML, no script and no link to anything outside the file), the PNGs
+themselves and the results JSON. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from simsvc import charts
+from simsvc.experiment import run_experiment
+from simsvc.output import atomic_path, write_json, write_text
+from simsvc.planner.promise import PromiseTable, promise_table
+from simsvc.results import RunResult
+from simsvc.scenario import Scenario
+from simsvc.tables import percent
+
+STYLE = """
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", Arial, sans-serif;
+       margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
+td.num { text-align: right; } .no { color: #b00; font-weight: bold; } .yes { color: #070; }
+img { max-width: 100%; border: 1px solid #eee; }
+.note { color: #555; font-size: 0.9em; }
+"""
+
+
+@dataclass
+class Report:
+    """Sections of the page, in order: a heading, HTML and charts each."""
+
+    title: str
+    sections: list[tuple[str, str, list[tuple[str, Figure]]]] = field(default_factory=list)
+
+    def add(
+        self, heading: str, body: str = "", figures: list[tuple[str, Figure]] | None = None
+    ) -> None:
+        """Add a section with its HTML ``body`` and named ``figures``."""
+        self.sections.append((heading, body, figures or []))
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            css = ' class="num"' if i in numeric else ""
+            if cell in ("yes", "NO"):
+                css = ' class="yes"' if cell == "yes" else ' class="no"'
+            cells.append(f"<td{css}>{html.escape(cell)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def commitments_html(result: RunResult) -> str:
+    """The commitments of a run: goal, attainment, confidence interval, met."""
+    data = result.to_dict()
+    rows = []
+    for entry, commitment in zip(data["commitments"], result.scenario.commitment, strict=True):
+        a = entry["attainment"]
+        ci = "n/a" if a["ci_low"] is None else f"{percent(a['ci_low'])} to {percent(a['ci_high'])}"
+        rows.append(
+            [
+                commitment.label,
+                percent(entry["goal"], 0),
+                percent(a["mean"]),
+                ci,
+                "yes" if entry["met"] else "NO",
+            ]
+        )
+    conf = percent(data["confidence"], 0)
+    return _table(["commitment", "goal", "attained", f"{conf} CI", "met"], rows, {1, 2})
+
+
+def promise_html(table: PromiseTable, lang: str) -> str:
+    """The promise table as HTML."""
+    header, rows = table.grid(lang)
+    return f'<p class="note">{html.escape(table.caption(lang))}</p>' + _table(header, rows)
+
+
+def plan_html(plan: Any) -> str:
+    """The plan beside the current resources and the 15% rule."""
+    data = plan.to_dict()
+    columns = [("plan", data["plan"]), ("current", data["current"])]
+    if data["stock_rule_15_percent"] is not None:
+        columns.append(("15% rule", data["stock_rule_15_percent"]))
+    rows = [
+        [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
+        for base in data["plan"]["resources"]["engineers"]
+    ]
+    if data["plan"]["resources"]["desk_agents"] is not None:
+        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+    for depot, parts in data["plan"]["resources"]["stock"].items():
+        rows += [
+            [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            for part in parts
+        ]
+    rows.append(["yearly cost"] + [f"{c['cost']['total']:,.0f}" for _, c in columns])
+    verdict = (
+        "every commitment met on fresh seeds"
+        if data["feasible"]
+        else "not every commitment met on fresh seeds"
+    )
+    return (
+        f"<p>{html.escape(verdict)}; {data['simulations']:,} replications simulated.</p>"
+        + _table(["resource"] + [n for n, _ in columns], rows, set(range(1, len(columns) + 1)))
+    )
+
+
+def build_report(
+    scenario: Scenario,
+    result: RunResult,
+    lang: str = "en",
+    goal: float = 0.95,
+    plan: Any | None = None,
+) -> Report:
+    """The sections and charts of a report on a finished run (and an optional plan)."""
+    info = scenario.scenario
+    report = Report(info.name)
+    summary = (f"<p>{html.escape(info.description)}</p>" if info.description else "") + (
+        f'<p class="note">{len(result.replications)} replications of'
+        f" {info.horizon / 24:g} days after a warm-up of {info.warmup / 24:g} days,"
+        f" seed {result.seed}; intervals at {percent(result.confidence, 0)} confidence.</p>"
+    )
+    report.add("Commitments", summary + commitments_html(result))
+    report.add("What these resources can promise", promise_html(promise_table(result, goal), lang))
+    frontiers = [
+        (f"frontier_{s.id}", charts.promise_frontier(result, s.id, lang=lang))
+        for s in scenario.severity
+    ]
+    report.add("Share of incidents within each time, by severity", "", frontiers)
+    report.add("Where the time goes", "", [("time_breakdown", charts.time_breakdown(result, lang))])
+    report.add("Load and utilisation", "", [("load_profile", charts.load_profile(result, lang))])
+    report.add("Sites and bases", "", [("site_map", charts.site_map(scenario, result, lang=lang))])
+    if plan is not None:
+        report.add(
+            "Cheapest plan", plan_html(plan), [("plan_costs", charts.plan_costs(plan, lang))]
+        )
+    return report
+
+
+def render_html(report: Report, images: dict[str, bytes]) -> str:
+    """The page, with every figure embedded as a PNG data URI."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(report.title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(report.title)}</h1>",
+    ]
+    for heading, body, figures in report.sections:
+        parts.append(f"<h2>{html.escape(heading)}</h2>{body}")
+        for name, _ in figures:
+            data = base64.b64encode(images[name]).decode("ascii")
+            parts.append(
+                f'<p><img alt="{html.escape(name)}" src="data:image/png;base64,{data}"></p>'
+            )
+    parts.append('<p class="note">Made with simsvc.</p></body></html>')
+    return "\n".join(parts)
+
+
+def write_report(
+    scenario: Scenario,
+    out: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    lang: str = "en",
+    with_plan: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Simulate (and plan, on request) and write ``report.html``, the PNGs and results.json."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = run_experiment(
+        scenario, replications, seed, workers, executor, keep_incidents=True, progress=progress
+    )
+    plan = None
+    if with_plan:
+        from simsvc.planner.search import plan as make_plan
+
+        plan = make_plan(scenario, replications, seed, workers, executor)
+    report = build_report(scenario, result, lang, plan=plan)
+    images: dict[str, bytes] = {}
+    for _, _, figures in report.sections:
+        for name, figure in figures:
+            images[name] = _png(figure)
+            with atomic_path(folder / f"{name}.png") as path:
+                path.write_bytes(images[name])
+    write_json(folder / "results.json", result.to_dict())
+    if plan is not None:
+        write_json(folder / "plan.json", plan.to_dict())
+    page = folder / "report.html"
+    write_text(page, render_html(report, images))
+    return page
