@@ -17,7 +17,8 @@ from pathlib import Path
 from simsvc import __version__
 from simsvc.errors import ScenarioError
 from simsvc.executors import EXECUTORS, ExecutorError, Workplace, open_executor
-from simsvc.experiment import run_experiment
+from simsvc.experiment import default_workers, run_experiment
+from simsvc.limits import check_size
 from simsvc.loading import load_scenario
 from simsvc.output import OutputError, check_target, write_json, write_table, write_text
 from simsvc.tables import results_summary, scenario_summary
@@ -259,6 +260,12 @@ def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Calla
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
+    check_size(
+        scenario,
+        args.replications or scenario.scenario.replications,
+        workers=args.workers or default_workers(),
+        keep_incidents=args.incidents is not None,
+    )
     _check_folder(args.json)
     _check_folder(args.incidents)
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):

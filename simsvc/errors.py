@@ -75,6 +75,15 @@ class ScenarioError(Exception):
         return ScenarioError(problems, source)
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """A short, safe ``repr`` of a value from the file (huge numbers and texts are cut)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return "<a value too large to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     given = error.get("input")
@@ -87,7 +96,7 @@ def _describe(error: dict[str, Any]) -> str:
     if kind.startswith(
         ("greater", "less", "int_", "float_", "bool_", "string_", "too_", "literal")
     ):
-        return f"{message[:1].lower()}{message[1:]}, got {given!r}"
+        return f"{message[:1].lower()}{message[1:]}, got {_show(given)}"
     if kind == "union_tag_invalid":
         return (
             "unknown dist (expected constant, exponential, lognormal, gamma, triangular, empirical)"

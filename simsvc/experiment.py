@@ -18,6 +18,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 
 import numpy as np
 
+from simsvc.limits import check_size
 from simsvc.model.world import simulate
 from simsvc.results import ReplicationSummary, RunResult, summarise
 from simsvc.scenario import Scenario
@@ -77,6 +78,8 @@ def run_experiment(
     if count < 1:
         raise ValueError(f"replications must be at least 1, got {count}")
     base_seed = seed if seed is not None else scenario.scenario.seed
+    at_once = 1 if executor is None and workers == 1 else (workers or default_workers())
+    check_size(scenario, count, workers=at_once, keep_incidents=keep_incidents)
     summaries = map_replications(
         scenario, base_seed, range(count), workers, executor, keep_incidents, progress
     )

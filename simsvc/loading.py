@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,13 @@ from simsvc.errors import Problem, ScenarioError, from_validation_errors
 from simsvc.scenario import Scenario
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_HUGE_NUMBER = re.compile(r"\d{1000,}")
+
+
+def _first_line(text: str, test: Callable[[str], bool]) -> int:
+    """The first line (1-based) of ``text`` that passes ``test``; else the last line."""
+    lines = text.splitlines() or [""]
+    return next((n for n, line in enumerate(lines, start=1) if test(line)), len(lines))
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
@@ -23,8 +31,19 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         message = str(error)
         match = _TOML_LINE.search(message)
         line = int(match[1]) if match else None
+        if "(at end of document)" in message:
+            line = max(1, len(text.splitlines()))
+            message = message.replace("(at end of document)", "at the end of the file")
         message = _TOML_LINE.sub("", message).strip()
         raise ScenarioError([Problem((), f"not valid TOML: {message}", line)], source) from None
+    except ValueError:  # an integer with more digits than Python converts
+        line = _first_line(text, lambda s: bool(_HUGE_NUMBER.search(s)))
+        message = "a number with thousands of digits is not a usable value"
+        raise ScenarioError([Problem((), message, line)], source) from None
+    except RecursionError:
+        line = _first_line(text, lambda s: s.count("[") + s.count("{") > 100)
+        message = "the file nests tables or arrays too deeply"
+        raise ScenarioError([Problem((), message, line)], source) from None
     return scenario_from_dict(data, source, text)
 
 
@@ -47,8 +66,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate the scenario file at ``path``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
+        content = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
         raise ScenarioError([Problem((), f"cannot read the file: {reason}")], str(path)) from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte {content[error.start]:#04x}); save the file as UTF-8"
+        raise ScenarioError([Problem((), message, line)], str(path)) from None
     return parse_scenario(text, str(path))

@@ -51,6 +51,12 @@ def _check_business_hours(value: str) -> str:
     return value
 
 
+def _check_start(value: dt.date) -> dt.date:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError(f"expected a date between 1900 and 2200, got {value}")
+    return value
+
+
 def _check_shift(value: str) -> str:
     if value in ("24x7", "business"):
         return value
@@ -66,6 +72,8 @@ def _check_stock_level(value: object) -> int | str:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"a stock level cannot be negative, got {value}")
+        if value > 10_000_000:
+            raise ValueError("a stock level above 10,000,000 units is not plausible")
         return value
     if isinstance(value, str) and (match := _PERCENT.match(value)):
         if float(match[1]) > 1000:
@@ -83,7 +91,8 @@ def _check_location(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s\[\]\.]+$")]
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\w[\w\-]*$")]
+"""An id: letters (of any script), digits, ``_`` and ``-``; it never names a file or command."""
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 PositiveDuration = Annotated[Duration, Field(gt=0)]
 Shift = Annotated[str, AfterValidator(_check_shift)]
@@ -109,10 +118,10 @@ class ScenarioInfo(_Table):
 
     name: str = Field(min_length=1)
     description: str = ""
-    horizon: PositiveDuration = 365 * 24.0
+    horizon: Annotated[Duration, Field(ge=1.0)] = 365 * 24.0
     warmup: Duration = 0.0
     replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=20261122, ge=0)
+    seed: int = Field(default=20261122, ge=0, lt=2**128)
     currency: str = "CNY"
 
 
@@ -121,7 +130,7 @@ class Calendar(_Table):
 
     business_hours: Annotated[str, AfterValidator(_check_business_hours)] = "09:00-18:00"
     business_days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
-    start: dt.date = dt.date(2027, 1, 4)
+    start: Annotated[dt.date, AfterValidator(_check_start)] = dt.date(2027, 1, 4)
     holidays: list[dt.date] = Field(default_factory=list)
 
 
@@ -130,7 +139,9 @@ class Severity(_Table):
 
     id: Id
     name: str = ""
-    priority: int = Field(default=0, ge=0, description="1 is served first; 0 means 'by order'")
+    priority: int = Field(
+        default=0, ge=0, le=1_000_000, description="1 is served first; 0 means 'by order'"
+    )
     remote_fix: Share = 0.0
     remote_time: Distribution = Constant(value=1.0)
     onsite_time: Distribution = Lognormal(dist="lognormal", mean_=2.0, cv_=0.5)
@@ -147,7 +158,7 @@ class Commitment(_Table):
     within: PositiveDuration
     goal: Annotated[float, Field(gt=0, le=1)] = 0.95
     clock: Clock = "24x7"
-    zone: str | None = None
+    zone: Id | None = None
 
     @property
     def label(self) -> str:
@@ -213,7 +224,7 @@ class Site(_Table):
     id: Id
     name: str = ""
     location: Location
-    zone: str | None = None
+    zone: Id | None = None
     equipment: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(min_length=1)
 
 

@@ -32,6 +32,12 @@ HOURS_PER_UNIT: dict[str, float] = {
     "w": 168.0,
 }
 
+MAX_HOURS = 100 * 8760.0
+"""The longest duration a scenario may state (100 years)."""
+
+MAX_CV = 10.0
+"""The largest coefficient of variation a distribution may state."""
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -43,8 +49,13 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 2, '30min', '2h' or '14d', got {value!r}")
     if isinstance(value, int | float):
-        hours = float(value)
+        try:
+            hours = float(value)
+        except OverflowError:
+            raise ValueError("a duration must be at most 100 years") from None
     elif isinstance(value, str):
+        if len(value) > 40:
+            raise ValueError(f"expected a duration such as '30min' or '2h', got {value[:40]!r}...")
         match = _DURATION.match(value)
         if not match:
             raise ValueError(
@@ -60,6 +71,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"expected a duration such as 2, '30min', '2h' or '14d', got {value!r}")
     if not math.isfinite(hours) or hours < 0:
         raise ValueError(f"a duration must be finite and not negative, got {value!r}")
+    if hours > MAX_HOURS:
+        raise ValueError(f"a duration must be at most 100 years, got {value!r}")
     return hours
 
 
@@ -133,7 +146,7 @@ class _MeanAndCv(_Dist):
     """A distribution given by its mean (a duration) and coefficient of variation."""
 
     mean_: Duration = Field(alias="mean", gt=0)
-    cv_: float = Field(alias="cv", ge=0, allow_inf_nan=False)
+    cv_: float = Field(alias="cv", ge=0, le=MAX_CV, allow_inf_nan=False)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -161,7 +174,7 @@ class Gamma(_MeanAndCv):
     """Gamma durations given by their mean and coefficient of variation (cv > 0)."""
 
     dist: Literal["gamma"]
-    cv_: float = Field(alias="cv", gt=0, allow_inf_nan=False)
+    cv_: float = Field(alias="cv", ge=1e-3, le=MAX_CV, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1 / self.cv_**2

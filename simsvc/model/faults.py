@@ -59,11 +59,16 @@ def profile_weight(scenario: Scenario, calendar: WorkCalendar, times: np.ndarray
     """Relative report rate at each time; its average over a week is 1."""
     if scenario.arrivals is None:
         return np.ones(len(times))
-    hourly = np.asarray(scenario.arrivals.hourly_profile, float)
-    weekly = np.asarray(scenario.arrivals.weekly_profile, float)
-    hourly, weekly = hourly / hourly.mean(), weekly / weekly.mean()
+    hourly = _relative(scenario.arrivals.hourly_profile)
+    weekly = _relative(scenario.arrivals.weekly_profile)
     weekday, hour = calendar.weekday_and_hour(times)
     return np.asarray(hourly[np.minimum(hour.astype(np.int64), 23)] * weekly[weekday])
+
+
+def _relative(weights: list[float]) -> np.ndarray:
+    """Weights scaled to a mean of 1 (divided by the largest first, so no overflow)."""
+    scaled = np.asarray(weights, float) / max(weights)
+    return np.asarray(scaled / scaled.mean())
 
 
 def sample_faults(
@@ -74,9 +79,9 @@ def sample_faults(
     total = float(rates.sum())
     peak = 1.0
     if scenario.arrivals is not None:
-        hourly = np.asarray(scenario.arrivals.hourly_profile, float)
-        weekly = np.asarray(scenario.arrivals.weekly_profile, float)
-        peak = float(hourly.max() / hourly.mean() * weekly.max() / weekly.mean())
+        hourly = _relative(scenario.arrivals.hourly_profile)
+        weekly = _relative(scenario.arrivals.weekly_profile)
+        peak = float(hourly.max() * weekly.max())
     count = rng.poisson(total * peak * until) if total > 0 else 0
     times = np.sort(rng.uniform(0.0, until, count))
     if peak > 1.0:

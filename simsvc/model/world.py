@@ -169,7 +169,19 @@ class World:
             self._all_closed = env.event()
             env.run(until=env.any_of([self._all_closed, env.timeout(last - env.now)]))
         self.depots.close()
-        return self._outcome()
+        outcome = self._outcome()
+        self._dismantle()
+        return outcome
+
+    def _dismantle(self) -> None:
+        """Drop every reference the world holds, so its memory is freed at once.
+
+        Pending events and processes refer back to the world through their callbacks
+        (reference cycles); without this, a finished replication would wait for Python's
+        next full garbage collection, and replications run one after another would pile up.
+        """
+        self.env._queue.clear()
+        self.__dict__.clear()
 
     def _outcome(self) -> ReplicationOutcome:
         scenario, (start, end) = self.scenario, self.window
@@ -412,6 +424,9 @@ def _merged(intervals: Iterator[tuple[float, float]]) -> Iterator[tuple[float, f
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence | int) -> ReplicationOutcome:
     """Run one replication of ``scenario`` with ``seed``."""
+    from simsvc.limits import check_size
+
+    check_size(scenario, 1)
     if not isinstance(seed, np.random.SeedSequence):
         seed = np.random.SeedSequence(seed)
     return World(scenario, seed).run()

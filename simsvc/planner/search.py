@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from simsvc.experiment import default_workers, process_pool
+from simsvc.limits import check_size
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
@@ -282,6 +283,9 @@ def plan(
     """Find the cheapest resources that meet every commitment, and verify them."""
     space = PlanSpace(scenario)
     count = replications or scenario.scenario.replications
+    check_size(
+        scenario, count, workers=1 if executor is not None else (workers or default_workers())
+    )
     base_seed = scenario.scenario.seed if seed is None else seed
     steps: list[str] = []
 
