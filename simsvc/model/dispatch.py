@@ -164,8 +164,13 @@ class Dispatcher:
                 hours = base_to_site[base][site]
                 if hours < best_hours:
                     best, best_hours = idle[-1], hours
+        latitudes = self.travel.latitudes
+        per_degree = self.travel.hours_per_degree_of_latitude
+        site_latitude = latitudes[site]
         for engineer, place in self.roaming.items():
             if self.base_on_shift[self.engineer_base[engineer]]:
+                if abs(latitudes[place] - site_latitude) * per_degree > best_hours:
+                    continue  # cannot beat the best: skip the exact distance
                 hours = self.travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours

@@ -48,8 +48,15 @@ class TravelNetwork:
         self.travel = travel
         coords = np.asarray(places, dtype=float).reshape(-1, 2)
         self._lat = coords[:, 0].tolist()
+        self.latitudes: list[float] = self._lat
+        """Latitude (degrees) of every place, for quick lower bounds on trips."""
         self._lon = coords[:, 1].tolist()
         self._hours_per_km = travel.road_factor / travel.speed_kmh
+        self.hours_per_degree_of_latitude = (
+            math.radians(1.0) * EARTH_RADIUS_KM * self._hours_per_km * (1 - 1e-9)
+        )
+        """A lower bound on hours per degree of latitude between two places (a trip is at
+        least as long as its north-south part)."""
         lat, lon = coords[:, 0], coords[:, 1]
         km = great_circle_km(
             lat[sites : sites + bases, None],
