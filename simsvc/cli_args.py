@@ -1,0 +1,205 @@
+"""The command line's arguments: every command, its options and their checks."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simsvc import __version__
+from simsvc.executors import EXECUTORS
+from simsvc.variation import PATHS
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed cannot be negative, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="simsvc",
+        description="Simulate after-sales field service against the commitments of a tender.",
+    )
+    parser.add_argument("--version", action="version", version=f"simsvc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a scenario file and summarise it",
+        description="Check a scenario file and print a one-screen summary of what it contains.",
+    )
+    validate.add_argument("file", type=Path, help="scenario file (TOML)")
+
+    run = commands.add_parser(
+        "run",
+        help="simulate a scenario and report attainment of each commitment",
+        description="Simulate a scenario's replications and print, for each commitment, its"
+        " attainment with a confidence interval and whether it is met; then utilisations,"
+        " fill rates and cost.",
+    )
+    run.add_argument("file", type=Path, help="scenario file (TOML)")
+    _common_simulation_options(run)
+    run.add_argument("--json", type=Path, metavar="OUT", help="write the results JSON here")
+    run.add_argument(
+        "--incidents",
+        type=Path,
+        metavar="OUT",
+        help="write every incident record to OUT.csv or OUT.parquet",
+    )
+
+    plan = commands.add_parser(
+        "plan",
+        help="find the cheapest staffing and stock that meet every commitment",
+        description="Find engineers per base, desk agents and stock per depot and part that meet"
+        " every commitment at [plan] confidence for the least yearly cost ([costs]), within the"
+        " bounds of [plan]; verify the plan on fresh seeds; compare it with the file's resources"
+        " and with stock at 15% of the installed units.",
+    )
+    plan.add_argument("file", type=Path, help="scenario file (TOML)")
+    _common_simulation_options(plan, " per evaluated plan")
+    plan.add_argument(
+        "--with-penalties",
+        action="store_true",
+        help="minimise resources plus expected penalties (default: resources only)",
+    )
+    plan.add_argument("--json", type=Path, metavar="OUT", help="write the plan as JSON here")
+    plan.add_argument("--verbose", "-v", action="store_true", help="print each search step")
+
+    promise = commands.add_parser(
+        "promise",
+        help="the tightest service table these resources can promise",
+        description="For each severity (and zone) and each clock, the tightest tender bound"
+        " (5, 10, 15, 30 min; 1, 2, 4, 6, 8, 12, 24, 36, 48, 72 h; ...) met at the goal with"
+        " [plan] confidence, as a table to paste into a tender.",
+    )
+    promise.add_argument("file", type=Path, help="scenario file (TOML)")
+    promise.add_argument(
+        "--goal",
+        type=_share,
+        default=0.95,
+        help="share of incidents that must meet each bound (default 0.95)",
+    )
+    promise.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
+    promise.add_argument(
+        "--format",
+        choices=("table", "markdown", "csv", "json"),
+        default="table",
+        help="output format (default: table)",
+    )
+    promise.add_argument("--out", type=Path, metavar="FILE", help="also write the table here")
+    _common_simulation_options(promise)
+
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report with charts and tables",
+        description="Simulate a scenario and write OUT/report.html (charts embedded as PNG,"
+        " tables as HTML, nothing loaded from the network), the PNGs and results.json;"
+        " with --plan, also plan it and add the plan and its costs.",
+    )
+    report.add_argument("file", type=Path, help="scenario file (TOML)")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        required=True,
+        help="folder for report.html, the PNGs and results.json",
+    )
+    report.add_argument("--plan", action="store_true", help="also plan and add the plan")
+    report.add_argument("--lang", choices=("en", "zh"), default="en", help="chart language")
+    _common_simulation_options(report)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="simulate a grid of what-if variations of a scenario",
+        description="Simulate the scenario at every point of a grid of variations (or a Latin"
+        " hypercube sample of it) with the same seed for every point (common random numbers),"
+        " and write one row per point and commitment: the varied values, attainment with its"
+        " confidence interval, met, yearly cost. The output is rewritten atomically as each"
+        " point finishes; running the same command again skips the points it already holds.",
+        epilog="PATH is one of " + ", ".join(PATHS) + ". VALUES is a range of whole numbers"
+        " a..b or a list a,b,c (durations such as 30min or 2h; stock such as 4 or 15%).",
+    )
+    sweep.add_argument("file", type=Path, help="scenario file (TOML)")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="PATH=VALUES",
+        help="a field and its values, e.g. base.north.engineers=2..6 or travel.speed_kmh=30,40"
+        " (repeat for more axes)",
+    )
+    sweep.add_argument(
+        "--sample",
+        type=_positive,
+        metavar="K",
+        help="simulate K Latin-hypercube points of the grid (seeded by --seed) instead of all",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="results table, .csv or .parquet; extended if it already holds this sweep's points",
+    )
+    _common_simulation_options(sweep, " per point")
+    return parser
+
+
+def _common_simulation_options(command: argparse.ArgumentParser, each: str = "") -> None:
+    command.add_argument(
+        "--replications",
+        "-n",
+        type=_positive,
+        metavar="N",
+        help=f"replications{each} (default: [scenario] replications)",
+    )
+    command.add_argument(
+        "--seed", type=_seed, metavar="S", help="experiment seed (default: [scenario] seed)"
+    )
+    command.add_argument(
+        "--workers",
+        "-w",
+        type=_positive,
+        metavar="K",
+        help="worker processes, local or dask-local (default: one per core; 1 runs in this"
+        " process)",
+    )
+    command.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where replications run: local = worker processes here (default); dask = an"
+        " existing Dask cluster (see --scheduler); dask-local = a Dask cluster of --workers"
+        " processes started here for this run",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (implies --executor dask)",
+    )
+    command.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.95, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {value}")
+    return value
