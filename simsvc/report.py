@@ -25,7 +25,7 @@ from simsvc.output import atomic_path, write_json, write_text
 from simsvc.planner.promise import PromiseTable, promise_table
 from simsvc.results import RunResult
 from simsvc.scenario import Scenario
-from simsvc.tables import percent
+from simsvc.tables import percent, plan_columns, plan_resource_rows
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", Arial, sans-serif;
@@ -103,20 +103,8 @@ def promise_html(table: PromiseTable, lang: str) -> str:
 def plan_html(plan: Any) -> str:
     """The plan beside the current resources and the 15% rule."""
     data = plan.to_dict()
-    columns = [("plan", data["plan"]), ("current", data["current"])]
-    if data["stock_rule_15_percent"] is not None:
-        columns.append(("15% rule", data["stock_rule_15_percent"]))
-    rows = [
-        [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
-        for base in data["plan"]["resources"]["engineers"]
-    ]
-    if data["plan"]["resources"]["desk_agents"] is not None:
-        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
-    for depot, parts in data["plan"]["resources"]["stock"].items():
-        rows += [
-            [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
-            for part in parts
-        ]
+    columns = plan_columns(data)
+    rows = plan_resource_rows(data, columns)
     rows.append(["yearly cost"] + [f"{c['cost']['total']:,.0f}" for _, c in columns])
     verdict = (
         "every commitment met on fresh seeds"

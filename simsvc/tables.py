@@ -217,6 +217,33 @@ def _hours(value: float | None) -> str:
     return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"
 
 
+def plan_columns(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The plan, the current resources and (with depots) the 15% rule, from a plan's JSON."""
+    columns = [("plan", data["plan"]), ("current", data["current"])]
+    if data["stock_rule_15_percent"] is not None:
+        columns.append(("15% rule", data["stock_rule_15_percent"]))
+    return columns
+
+
+def plan_resource_rows(
+    data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]]
+) -> list[list[str]]:
+    """One row per resource (engineers per base, desk agents, stock), one cell per column."""
+    resources = data["plan"]["resources"]
+    rows = [
+        [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
+        for base in resources["engineers"]
+    ]
+    if resources["desk_agents"] is not None:
+        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+    for depot, parts in resources["stock"].items():
+        rows += [
+            [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            for part in parts
+        ]
+    return rows
+
+
 def _plan_verdict(result: PlanResult) -> str:
     commitments = result.space.scenario.commitment
     if result.feasible:
@@ -237,23 +264,9 @@ def _plan_verdict(result: PlanResult) -> str:
 def plan_summary(result: PlanResult) -> str:
     """The plan beside the file's resources and the 15% stock rule, with costs and attainment."""
     data = result.to_dict()
-    columns = [("plan", data["plan"]), ("current", data["current"])]
-    if data["stock_rule_15_percent"] is not None:
-        columns.append(("15% rule", data["stock_rule_15_percent"]))
+    columns = plan_columns(data)
     lines = [f"{data['scenario']}: {_plan_verdict(result)}", ""]
-    rows = []
-    for base in data["plan"]["resources"]["engineers"]:
-        rows.append(
-            [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
-        )
-    if data["plan"]["resources"]["desk_agents"] is not None:
-        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
-    for depot, parts in data["plan"]["resources"]["stock"].items():
-        for part in parts:
-            rows.append(
-                [f"{part} at {depot}"]
-                + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
-            )
+    rows = plan_resource_rows(data, columns)
     lines.append(
         render(
             rows,

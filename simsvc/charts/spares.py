@@ -36,7 +36,7 @@ from simsvc.charts.sweeps import (
     share_limits,
 )
 from simsvc.charts.text import Labels
-from simsvc.model.depots import base_stock, nearest_depot_of_bases
+from simsvc.model.depots import base_stock, nearest_depot_of_bases, stock_at_share
 from simsvc.planner.analytic import offered_loads, palm_fill_rate, palm_stock_for
 from simsvc.scenario import Scenario
 from simsvc.stats import mean_ci
@@ -65,13 +65,7 @@ def part_fill_rate(
 
 def stock_rule_level(scenario: Scenario, depot: str, part: str, share: float = 0.15) -> int:
     """The base stock of ``part`` at ``depot`` under the rule "``share`` of the installed units"."""
-    depots = [
-        d.model_copy(update={"stock": {**d.stock, part: f"{share * 100:g}%"}})
-        if d.id == depot
-        else d
-        for d in scenario.depot
-    ]
-    return base_stock(scenario.model_copy(update={"depot": depots}))[depot, part]
+    return stock_at_share(scenario, share)[depot, part]
 
 
 def spares_table(

@@ -71,6 +71,16 @@ def installed_units_using(scenario: Scenario) -> dict[tuple[int, str], int]:
     return units
 
 
+def stock_at_share(scenario: Scenario, share: float) -> dict[tuple[str, str], int]:
+    """Base stock per (depot id, part id) under the rule "``share`` of the installed units"."""
+    units = installed_units_using(scenario) if scenario.depot else {}
+    return {
+        (depot.id, part.id): math.ceil(share * units.get((j, part.id), 0) - 1e-9)
+        for j, depot in enumerate(scenario.depot)
+        for part in scenario.part
+    }
+
+
 def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     """Base stock per (depot id, part id), with ``"15%"`` shares resolved (rounded up)."""
     units = installed_units_using(scenario) if scenario.depot else {}
@@ -106,6 +116,7 @@ class DepotNetwork:
             [deque() for _ in scenario.part] for _ in scenario.depot
         ]
         self._resupply = [DrawBuffer(d.resupply.sample, rng) for d in scenario.depot]
+        self._resupply_mean = [d.resupply.mean for d in scenario.depot]
         self.courier_hours = courier_hours
         self._lateral_order = [list(np.argsort(row, kind="stable")) for row in courier_hours]
         self.window = window
@@ -132,6 +143,15 @@ class DepotNetwork:
         """Take a unit on hand and order its replacement."""
         self.on_hand[depot][part] -= 1
         self._order(depot, part)
+
+    def latest_arrival(self, depot: int, part: int) -> float:
+        """When a request made now would get its unit at the latest (see :meth:`backorder`);
+        with nothing on order, now plus the mean resupply time."""
+        due = self.due[depot][part]
+        ahead = len(self.waiting[depot][part])
+        if ahead < len(due):
+            return due[ahead]
+        return self.env.now + self._resupply_mean[depot]
 
     def nearest_with_stock(self, depot: int, part: int) -> int | None:
         """The depot nearest to ``depot`` (not itself) with the part on hand."""

@@ -308,7 +308,7 @@ class World:
             if lateral is not None:
                 wait = float(self.depots.courier_hours[lateral][home])
             else:
-                wait = self._backorder_estimate(home, part)
+                wait = self.depots.latest_arrival(home, part) - now
         if self._should_swap(incident, home, now + wait + work):
             assert home is not None
             unit = self.spare_unit[self.faults.equipment[incident]]
@@ -339,13 +339,6 @@ class World:
             log.depot[incident] = home
             self.depots.backorder(home, part, lambda: self._part_arrived(incident))
         self._finish(engineer, self._site_of[incident])
-
-    def _backorder_estimate(self, depot: int, part: int) -> float:
-        due = self.depots.due[depot][part]
-        ahead = len(self.depots.waiting[depot][part])
-        if ahead < len(due):
-            return due[ahead] - self.env.now
-        return float(self.scenario.depot[depot].resupply.mean)
 
     def _should_swap(self, incident: int, home: int | None, repair_end: float) -> bool:
         """The swap rule: the repair would end past ``swap_after`` and a spare unit is at hand."""

@@ -19,6 +19,7 @@ from scipy import stats
 
 from simsvc.model.depots import nearest_base_of_sites, nearest_depot_of_bases
 from simsvc.model.faults import installed_rates
+from simsvc.model.inspections import inspected_sites
 from simsvc.model.travel import great_circle_km
 from simsvc.scenario import Scenario
 
@@ -129,9 +130,9 @@ def offered_loads(scenario: Scenario) -> Loads:
     mean_hours = [h / v if v > 0 else 0.0 for h, v in zip(hours, visits, strict=True)]
     mean_trips = [t / v if v > 0 else 0.0 for t, v in zip(trips, visits, strict=True)]
     inspections = np.zeros(n_bases)
-    for inspection in scenario.inspection:
+    for rule, inspection in enumerate(scenario.inspection):
         share = len(inspection.months) / 12 if inspection.months else 1.0
-        for site in _inspected(scenario, inspection.sites):
+        for site in inspected_sites(scenario, rule):
             base = int(site_base[site])
             km = float(
                 great_circle_km(*scenario.site[site].location, *scenario.base[base].location)
@@ -141,12 +142,3 @@ def offered_loads(scenario: Scenario) -> Loads:
     return Loads(
         float(rates.sum()), visits.tolist(), mean_hours, demand, mean_trips, inspections.tolist()
     )
-
-
-def _inspected(scenario: Scenario, sites: str | list[str]) -> list[int]:
-    if sites == "all":
-        return list(range(len(scenario.site)))
-    if isinstance(sites, str):
-        return [i for i, s in enumerate(scenario.site) if s.zone == sites]
-    wanted = set(sites)
-    return [i for i, s in enumerate(scenario.site) if s.id in wanted]

@@ -22,7 +22,7 @@ from concurrent.futures import Executor
 from simsvc.experiment import default_workers, process_pool
 from simsvc.limits import check_size
 from simsvc.model.calendar import WorkCalendar
-from simsvc.model.depots import base_stock
+from simsvc.model.depots import stock_at_share
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
@@ -260,11 +260,7 @@ def _status(space: PlanSpace, evaluation: Evaluation) -> str:
 
 def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15) -> Candidate:
     """The plan's staff with stock at ``share`` of the installed units (the tender rule)."""
-    depots = [
-        d.model_copy(update={"stock": {p.id: f"{share * 100:g}%" for p in space.scenario.part}})
-        for d in space.scenario.depot
-    ]
-    levels = base_stock(space.scenario.model_copy(update={"depot": depots}))
+    levels = stock_at_share(space.scenario, share)
     stock = tuple(levels[key] for key in space.stock_keys)  # the rule as written, not capped
     return Candidate(plan.engineers, plan.agents, stock)
 
