@@ -166,7 +166,7 @@ def _toml(data: dict[str, Any]) -> str:
 def one_replication(years: float) -> dict[str, float]:
     """Time a replication of ``years`` on one core, with its memory."""
     import simsvc
-    from simsvc.loading import scenario_from_dict
+    from simsvc.scenario.loading import scenario_from_dict
 
     scenario = scenario_from_dict(network(years=years))
     started = time.perf_counter()

@@ -18,21 +18,21 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simsvc.errors import ScenarioError
     from simsvc.experiment import run_experiment
-    from simsvc.loading import load_scenario, parse_scenario
     from simsvc.model.world import simulate
     from simsvc.results import RunResult
-    from simsvc.scenario import Scenario
+    from simsvc.scenario.errors import ScenarioError
+    from simsvc.scenario.loading import load_scenario, parse_scenario
+    from simsvc.scenario.schema import Scenario
 
 __version__ = "0.1.0"
 
 _PUBLIC = {
     "RunResult": "simsvc.results",
-    "Scenario": "simsvc.scenario",
-    "ScenarioError": "simsvc.errors",
-    "load_scenario": "simsvc.loading",
-    "parse_scenario": "simsvc.loading",
+    "Scenario": "simsvc.scenario.schema",
+    "ScenarioError": "simsvc.scenario.errors",
+    "load_scenario": "simsvc.scenario.loading",
+    "parse_scenario": "simsvc.scenario.loading",
     "run_experiment": "simsvc.experiment",
     "simulate": "simsvc.model.world",
 }

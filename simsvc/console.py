@@ -8,7 +8,7 @@ import sys
 def main() -> int:
     """Run the command line; Ctrl-C at any moment exits with status 130, no traceback."""
     try:
-        from simsvc.cli import main as run_command
+        from simsvc.cli.main import main as run_command
 
         return run_command()
     except KeyboardInterrupt:

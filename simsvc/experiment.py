@@ -18,10 +18,10 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 
 import numpy as np
 
-from simsvc.limits import check_size
+from simsvc.memory import check_size
 from simsvc.model.world import simulate
 from simsvc.results import ReplicationSummary, RunResult, summarise
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 Progress = Callable[[int], None]
 """Called with the number of replications finished so far."""

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from simsvc.model.calendar import WorkCalendar
-from simsvc.scenario import Commitment, Scenario
+from simsvc.scenario.schema import Commitment, Scenario
 
 METRIC_STAMP = {"response": "response", "arrival": "arrival", "resolution": "resolution"}
 

@@ -21,11 +21,11 @@ from matplotlib.figure import Figure
 
 from simsvc import charts
 from simsvc.experiment import run_experiment
-from simsvc.output import atomic_path, write_json, write_text
 from simsvc.planner.promise import PromiseTable, promise_table
+from simsvc.result_files import atomic_path, write_json, write_text
 from simsvc.results import RunResult
-from simsvc.scenario import Scenario
-from simsvc.tables import percent, plan_columns, plan_resource_rows
+from simsvc.scenario.schema import Scenario
+from simsvc.terminal import percent, plan_columns, plan_resource_rows
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", Arial, sans-serif;

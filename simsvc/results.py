@@ -18,7 +18,7 @@ from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.model.world import ReplicationOutcome
 from simsvc.records import clock_hours, incident_table, selected
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, share_within
 
 HOURS_PER_YEAR = 8760.0

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import simsvc
-from simsvc.cli import main
+from simsvc.cli.main import main
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small.toml"

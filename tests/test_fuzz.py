@@ -41,8 +41,8 @@ from hypothesis import strategies as st
 
 import simsvc
 from simsvc import scenario as sc
-from simsvc.cli import main
-from simsvc.limits import expected_inspections
+from simsvc.cli.main import main
+from simsvc.memory import expected_inspections
 from simsvc.model.faults import expected_faults
 from simsvc.results import RunResult, summarise
 

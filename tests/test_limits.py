@@ -1,6 +1,6 @@
 """Resource limits: a run too big for memory is refused up front, with the numbers.
 
-The direct tests call :func:`simsvc.limits.check_size`. The end-to-end tests (``simsvc run``
+The direct tests call :func:`simsvc.memory.check_size`. The end-to-end tests (``simsvc run``
 and :func:`simsvc.run_experiment`) need the check hooked into the core: they replace
 ``run_replication`` by a function that fails, so that a check made after simulating, or
 no check at all, fails the test at once instead of simulating for minutes.
@@ -20,8 +20,8 @@ import pytest
 
 import simsvc
 import simsvc.experiment
-from simsvc.cli import main
-from simsvc.limits import (
+from simsvc.cli.main import main
+from simsvc.memory import (
     BYTES_PER_INCIDENT,
     ENV_VAR,
     MAX_INCIDENTS_PER_REPLICATION,

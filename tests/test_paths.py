@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 import simsvc
-from simsvc.cli import main
-from simsvc.errors import format_path
+from simsvc.cli.main import main
+from simsvc.scenario.errors import format_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "simsvc"

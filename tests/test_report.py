@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import simsvc
-from simsvc.cli import main
+from simsvc.cli.main import main
 from simsvc.report import write_report
 
 DATA = Path(__file__).parent / "data"

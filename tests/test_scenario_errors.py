@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import simsvc
-from simsvc.cli import main
-from simsvc.errors import format_path
+from simsvc.cli.main import main
+from simsvc.scenario.errors import format_path
 
 DATA = Path(__file__).parent / "data"
 VALID = (DATA / "small.toml").read_text(encoding="utf-8")

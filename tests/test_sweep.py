@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 import simsvc
-import simsvc.sweep
-from simsvc.cli import main
+import simsvc.sweep.grid
+from simsvc.cli.main import main
 from simsvc.experiment import replication_seed
 from simsvc.results import ReplicationSummary
 from simsvc.scenario import Scenario
-from simsvc.sweep import grid_points, sample_points
-from simsvc.variation import parse_axes, vary
+from simsvc.scenario.variation import parse_axes, vary
+from simsvc.sweep.grid import grid_points, sample_points
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small.toml"
@@ -57,13 +57,13 @@ Calls = list[tuple[int, int, int]]
 def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Every replication the sweep simulates, as (engineers at north, seed, replication)."""
     made: Calls = []
-    real = simsvc.sweep.run_replication
+    real = simsvc.sweep.grid.run_replication
 
     def counted(scenario: Scenario, seed: int, replication: int) -> ReplicationSummary:
         made.append((scenario.base[0].engineers, seed, replication))
         return real(scenario, seed, replication)
 
-    monkeypatch.setattr(simsvc.sweep, "run_replication", counted)
+    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", counted)
     return made
 
 
@@ -214,7 +214,7 @@ def test_an_interrupted_sweep_keeps_finished_points(
     whole = tmp_path / f"whole{suffix}"
     assert sweep(whole) == 0
     out = tmp_path / f"stopped{suffix}"
-    real = simsvc.sweep.run_replication
+    real = simsvc.sweep.grid.run_replication
     done: list[int] = []
 
     def stop_in_the_fourth_point(scenario: Scenario, seed: int, r: int) -> ReplicationSummary:
@@ -223,12 +223,12 @@ def test_an_interrupted_sweep_keeps_finished_points(
         done.append(r)
         return real(scenario, seed, r)
 
-    monkeypatch.setattr(simsvc.sweep, "run_replication", stop_in_the_fourth_point)
+    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", stop_in_the_fourth_point)
     assert sweep(out) == 130
     assert "3 of 6 points are in" in capsys.readouterr().err
     assert len(read(out)) == 3 * 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files
-    monkeypatch.setattr(simsvc.sweep, "run_replication", real)
+    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", real)
     assert sweep(out) == 0
     pd.testing.assert_frame_equal(read(out), read(whole))
 
@@ -238,15 +238,15 @@ def test_slow_rewrites_are_spaced_and_the_rest_written_at_the_end(
 ) -> None:
     now = [0.0]
     written: list[int] = []
-    real = simsvc.sweep.write_table
+    real = simsvc.sweep.grid.write_table
 
     def slow_write(target: Path, table: pd.DataFrame) -> None:
         now[0] += 10.0  # each rewrite "takes" 10 s: the next waits 90 s
         written.append(len(table))
         real(target, table)
 
-    monkeypatch.setattr(simsvc.sweep, "write_table", slow_write)
-    monkeypatch.setattr(simsvc.sweep, "_clock", lambda: now[0])
+    monkeypatch.setattr(simsvc.sweep.grid, "write_table", slow_write)
+    monkeypatch.setattr(simsvc.sweep.grid, "_clock", lambda: now[0])
     out = tmp_path / "slow.csv"
     assert sweep(out) == 0
     assert written == [2, 12]  # the first point, then the rest when the sweep ends

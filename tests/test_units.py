@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from simsvc.units import (
+from simsvc.scenario.units import (
     Constant,
     Distribution,
     Empirical,

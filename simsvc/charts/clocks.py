@@ -25,7 +25,7 @@ from simsvc.model.calendar import WorkCalendar
 from simsvc.planner.promise import TENDER_STEPS_HOURS, format_bound
 from simsvc.records import clock_hours
 from simsvc.results import METRICS, RunResult
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 from simsvc.stats import mean_ci
 
 METRIC_COLOURS = {"response": "tab:blue", "arrival": "tab:orange", "resolution": "tab:green"}

@@ -14,7 +14,7 @@ from simsvc.charts.text import Labels, percent
 from simsvc.model.calendar import WorkCalendar
 from simsvc.records import clock_hours, selected
 from simsvc.results import RunResult
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 MAP_SPAN = 0.3
 """How far below the goal the site map's colour scale reaches (a share)."""

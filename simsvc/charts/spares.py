@@ -38,7 +38,7 @@ from simsvc.charts.sweeps import (
 from simsvc.charts.text import Labels
 from simsvc.model.depots import base_stock, nearest_depot_of_bases, stock_at_share
 from simsvc.planner.analytic import offered_loads, palm_fill_rate, palm_stock_for
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 from simsvc.stats import mean_ci
 
 

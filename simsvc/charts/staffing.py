@@ -28,7 +28,7 @@ from simsvc.charts.sweeps import (
 from simsvc.charts.text import Labels
 from simsvc.planner.analytic import offered_loads
 from simsvc.results import METRICS
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 
 def split_engineers(scenario: Scenario, total: int) -> dict[str, int]:

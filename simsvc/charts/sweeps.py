@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from simsvc.charts.text import Labels, percent
 from simsvc.experiment import default_workers, process_pool, run_experiment
 from simsvc.results import METRICS, RunResult
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 COLUMNS = ["level", "series", "kind", "metric", "goal", "mean", "ci_low", "ci_high", "met"]
 """Columns of a sweep table.

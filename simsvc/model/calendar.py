@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from simsvc.scenario import WEEKDAYS, Calendar
+from simsvc.scenario.schema import WEEKDAYS, Calendar
 
 
 def parse_span(text: str) -> tuple[float, float]:

@@ -20,7 +20,7 @@ import simpy
 
 from simsvc.model.draws import DrawBuffer
 from simsvc.model.travel import great_circle_km
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 
 def nearest_depot_of_bases(scenario: Scenario) -> list[int | None]:

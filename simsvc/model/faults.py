@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simsvc.model.calendar import WorkCalendar
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 HOURS_PER_YEAR = 8760.0
 

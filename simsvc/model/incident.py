@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simsvc.model.faults import FaultStream
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 NO_PART = -1
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.dispatch import Inspection
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 
 def inspected_sites(scenario: Scenario, rule: int) -> list[int]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from simsvc.scenario import Travel
+from simsvc.scenario.schema import Travel
 
 EARTH_RADIUS_KM = 6371.0
 

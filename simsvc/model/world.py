@@ -28,7 +28,7 @@ from simsvc.model.faults import FaultStream, sample_faults
 from simsvc.model.incident import NO_PART, IncidentDraws, IncidentLog, draw_incidents
 from simsvc.model.inspections import inspection_plan
 from simsvc.model.travel import TravelNetwork
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 STREAMS: tuple[str, ...] = (
     "arrivals",
@@ -417,7 +417,7 @@ def _merged(intervals: Iterator[tuple[float, float]]) -> Iterator[tuple[float, f
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence | int) -> ReplicationOutcome:
     """Run one replication of ``scenario`` with ``seed``."""
-    from simsvc.limits import check_size
+    from simsvc.memory import check_size
 
     check_size(scenario, 1)
     if not isinstance(seed, np.random.SeedSequence):

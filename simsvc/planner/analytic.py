@@ -21,7 +21,7 @@ from simsvc.model.depots import nearest_base_of_sites, nearest_depot_of_bases
 from simsvc.model.faults import installed_rates
 from simsvc.model.inspections import inspected_sites
 from simsvc.model.travel import great_circle_km
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 
 def erlang_c(servers: int, offered: float) -> float:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from simsvc.experiment import process_pool, run_replication
 from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 from simsvc.stats import Estimate
 
 HOURS_PER_YEAR = 8760.0

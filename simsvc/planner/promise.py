@@ -25,7 +25,7 @@ from simsvc.experiment import run_experiment
 from simsvc.model.calendar import WorkCalendar
 from simsvc.records import clock_hours
 from simsvc.results import RunResult
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 from simsvc.stats import mean_ci, share_within
 
 TENDER_STEPS_HOURS: tuple[float, ...] = (
@@ -179,7 +179,7 @@ class PromiseTable:
             lines = [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
             lines += [f"| {' | '.join(r)} |" for r in rows]
             return self.caption(lang) + "\n\n" + "\n".join(lines)
-        from simsvc.tables import render
+        from simsvc.terminal import render
 
         return self.caption(lang) + "\n\n" + render(rows, header)
 

@@ -20,13 +20,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from simsvc.experiment import default_workers, process_pool
-from simsvc.limits import check_size
+from simsvc.memory import check_size
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import stock_at_share
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
-from simsvc.scenario import Scenario
+from simsvc.scenario.schema import Scenario
 
 RELEVANT = {
     "response": {"agent"},

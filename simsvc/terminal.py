@@ -10,8 +10,8 @@ from simsvc.model.depots import base_stock
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
 from simsvc.planner.plan_result import PlanResult
 from simsvc.results import RunResult
-from simsvc.scenario import Scenario
-from simsvc.units import format_hours
+from simsvc.scenario.schema import Scenario
+from simsvc.scenario.units import format_hours
 
 
 def render(

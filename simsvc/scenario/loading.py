@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simsvc.errors import Problem, ScenarioError, from_validation_errors
-from simsvc.scenario import Scenario
+from simsvc.scenario.errors import Problem, ScenarioError, from_validation_errors
+from simsvc.scenario.schema import Scenario
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _HUGE_NUMBER = re.compile(r"\d{1000,}")

@@ -4,7 +4,7 @@ A replication draws every incident at once and keeps about a dozen arrays with o
 entry per incident, so its memory grows with the expected number of incidents: fault
 reports (:func:`simsvc.model.faults.expected_faults`) plus preventive inspections.
 :func:`check_size` estimates the memory of a whole experiment from that count and
-raises :class:`~simsvc.errors.ScenarioError` before anything is simulated when the
+raises :class:`~simsvc.scenario.errors.ScenarioError` before anything is simulated when the
 estimate exceeds the memory the run may use, or when one replication would hold more
 than :data:`MAX_INCIDENTS_PER_REPLICATION` incidents whatever the memory.
 
@@ -54,12 +54,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from simsvc.errors import Path as KeyPath
-from simsvc.errors import Problem, ScenarioError
 from simsvc.model.faults import expected_faults
 from simsvc.model.inspections import inspected_sites
 from simsvc.model.travel import TravelNetwork
-from simsvc.scenario import Scenario
+from simsvc.scenario.errors import Path as KeyPath
+from simsvc.scenario.errors import Problem, ScenarioError
+from simsvc.scenario.schema import Scenario
 
 BYTES_PER_INCIDENT = 400
 """Peak bytes per incident of a replication while it is simulated and summarised."""

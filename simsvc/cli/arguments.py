@@ -7,7 +7,7 @@ from pathlib import Path
 
 from simsvc import __version__
 from simsvc.executors import EXECUTORS
-from simsvc.variation import PATHS
+from simsvc.scenario.variation import PATHS
 
 
 def _positive(text: str) -> int:

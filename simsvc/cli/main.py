@@ -14,15 +14,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from simsvc.cli_args import build_parser
-from simsvc.errors import ScenarioError
+from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError, Workplace, open_executor
 from simsvc.experiment import default_workers, run_experiment
-from simsvc.limits import check_size
-from simsvc.loading import load_scenario
-from simsvc.output import OutputError, check_target, write_json, write_table, write_text
-from simsvc.tables import results_summary, scenario_summary
-from simsvc.variation import VaryError
+from simsvc.memory import check_size
+from simsvc.result_files import OutputError, check_target, write_json, write_table, write_text
+from simsvc.scenario.errors import ScenarioError
+from simsvc.scenario.loading import load_scenario
+from simsvc.scenario.variation import VaryError
+from simsvc.terminal import results_summary, scenario_summary
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from simsvc.planner.search import plan
-    from simsvc.tables import plan_summary
+    from simsvc.terminal import plan_summary
 
     scenario = load_scenario(args.file)
     _check_folder(args.json)
@@ -191,8 +191,8 @@ def _report(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from simsvc.sweep import Sweep, describe_results, grid_points, sample_points
-    from simsvc.variation import parse_axes
+    from simsvc.scenario.variation import parse_axes
+    from simsvc.sweep.grid import Sweep, describe_results, grid_points, sample_points
 
     scenario = load_scenario(args.file)
     axes = parse_axes(args.vary, scenario)

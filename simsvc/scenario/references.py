@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from simsvc.errors import Problem
+from simsvc.scenario.errors import Problem
 
 if TYPE_CHECKING:
-    from simsvc.scenario import Scenario
+    from simsvc.scenario.schema import Scenario
 
 
 def _duplicates(table: str, ids: Iterable[str]) -> Iterable[Problem]:

@@ -2,10 +2,10 @@
 
 These pydantic models mirror the TOML file described in ``scenario-format.md``
 table by table. They are pure data: validated once, frozen, and never written to
-by the simulation. Durations are hours (see :mod:`simsvc.units`).
+by the simulation. Durations are hours (see :mod:`simsvc.scenario.units`).
 
 Unknown keys are errors, and every error names its key path
-(``site[3].equipment.gate``); see :mod:`simsvc.errors`.
+(``site[3].equipment.gate``); see :mod:`simsvc.scenario.errors`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from simsvc.errors import ScenarioError
-from simsvc.units import Constant, Distribution, Duration, Exponential, Lognormal
+from simsvc.scenario.errors import ScenarioError
+from simsvc.scenario.units import Constant, Distribution, Duration, Exponential, Lognormal
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -163,7 +163,7 @@ class Commitment(_Table):
     @property
     def label(self) -> str:
         """A short name such as ``L1 arrival <= 2h (city)``."""
-        from simsvc.units import format_hours
+        from simsvc.scenario.units import format_hours
 
         zone = f" ({self.zone})" if self.zone else ""
         clock = " business" if self.clock == "business" else ""
@@ -317,7 +317,7 @@ class Scenario(_Table):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
-        from simsvc.references import cross_check
+        from simsvc.scenario.references import cross_check
 
         problems = list(cross_check(self))
         if problems:

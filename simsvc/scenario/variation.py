@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simsvc.errors import ScenarioError, format_path
-from simsvc.loading import scenario_from_dict
-from simsvc.scenario import Scenario
-from simsvc.units import parse_duration
+from simsvc.scenario.errors import ScenarioError, format_path
+from simsvc.scenario.loading import scenario_from_dict
+from simsvc.scenario.schema import Scenario
+from simsvc.scenario.units import parse_duration
 
 Value = int | float | str
 """One value of an axis: a number, or text such as ``"30min"``, ``"15%"`` or ``"24x7"``."""
@@ -281,7 +281,8 @@ def _replaced(data: Any, location: KeyPath, value: Any) -> Any:
 def vary(scenario: Scenario, axes: Sequence[Axis], point: Sequence[Value]) -> Scenario:
     """The scenario with each axis's field set to the point's value, validated again.
 
-    Raises :class:`~simsvc.errors.ScenarioError` (key paths) for a value the file could not hold.
+    Raises :class:`~simsvc.scenario.errors.ScenarioError` (key paths) for a value the file
+    could not hold.
     """
     data: Any = scenario.model_dump(by_alias=True)
     for axis, value in zip(axes, point, strict=True):

@@ -1,6 +1,6 @@
 """Sweeps: the same scenario simulated at every point of a grid of what-if variations.
 
-A sweep varies fields of a scenario (see :mod:`simsvc.variation`) over a full grid of
+A sweep varies fields of a scenario (see :mod:`simsvc.scenario.variation`) over a full grid of
 their values, or over a Latin-hypercube sample of that grid, and simulates every point
 with the same seed: replication ``r`` of every point draws the same faults (common
 random numbers), so differences between points are the resources', not chance's.
@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsvc.errors import ScenarioError
 from simsvc.experiment import default_workers, process_pool, run_replication
-from simsvc.output import OutputError, check_target, write_table
+from simsvc.result_files import OutputError, check_target, write_table
 from simsvc.results import ReplicationSummary, RunResult
-from simsvc.scenario import Scenario
-from simsvc.variation import Axis, Value, vary
+from simsvc.scenario.errors import ScenarioError
+from simsvc.scenario.schema import Scenario
+from simsvc.scenario.variation import Axis, Value, vary
 
 _clock = time.monotonic  # tests put a fake clock here
 

@@ -1,0 +1,1 @@
+"""The ``simsvc`` command line: arguments (:mod:`.arguments`) and commands (:mod:`.main`)."""
