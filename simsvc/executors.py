@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from simsvc.experiment import default_workers
+from simsvc.runner import default_workers
 
 EXECUTORS = ("local", "dask", "dask-local")
 """Names accepted by ``--executor``."""

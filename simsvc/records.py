@@ -28,11 +28,15 @@ resolution_hours
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from simsvc.model.calendar import WorkCalendar
 from simsvc.scenario.schema import Commitment, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METRIC_STAMP = {"response": "response", "arrival": "arrival", "resolution": "resolution"}
 
@@ -60,22 +64,65 @@ def clock_hours(
     return np.asarray(stamp - report)
 
 
-def selected(
-    columns: dict[str, np.ndarray], scenario: Scenario, commitment: Commitment
+def counted(
+    columns: dict[str, np.ndarray],
+    scenario: Scenario,
+    *,
+    severity: str,
+    metric: str,
+    zone: str | None = None,
 ) -> np.ndarray:
-    """Mask of the counted incidents a commitment applies to (severity and zone)."""
-    severity = [s.id for s in scenario.severity].index(commitment.severity)
-    mask = columns["counted"] & (columns["severity"] == severity)
-    if commitment.zone is not None:
-        in_zone = np.asarray([site.zone == commitment.zone for site in scenario.site], bool)
+    """Mask of the incidents a commitment on ``severity``, ``metric`` and ``zone`` counts.
+
+    The one rule: reported within the horizon (after warm-up), of that severity, at a
+    site of that zone (any zone for ``None``); an arrival clock leaves out incidents
+    fixed remotely (they have no arrival). Every attainment, promise and chart uses it.
+    """
+    index = [s.id for s in scenario.severity].index(severity)
+    mask = columns["counted"] & (columns["severity"] == index)
+    if zone is not None:
+        in_zone = np.asarray([site.zone == zone for site in scenario.site], bool)
         mask &= in_zone[columns["site"]]
-    if commitment.metric == "arrival":
+    if metric == "arrival":
         mask &= ~columns["remote"]
     return np.asarray(mask)
 
 
+def counted_clock(
+    columns: dict[str, np.ndarray],
+    scenario: Scenario,
+    *,
+    severity: str,
+    metric: str,
+    clock: str = "24x7",
+    zone: str | None = None,
+    calendar: WorkCalendar | None = None,
+) -> np.ndarray:
+    """The clock (hours) of every incident :func:`counted` selects, in report order."""
+    mask = counted(columns, scenario, severity=severity, metric=metric, zone=zone)
+    sub = {k: v[mask] for k, v in columns.items()}
+    if clock == "business" and calendar is None:
+        calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
+    return clock_hours(sub, metric, clock, calendar)
+
+
+def selected(
+    columns: dict[str, np.ndarray], scenario: Scenario, commitment: Commitment
+) -> np.ndarray:
+    """Mask of the incidents ``commitment`` counts (see :func:`counted`)."""
+    return counted(
+        columns,
+        scenario,
+        severity=commitment.severity,
+        metric=commitment.metric,
+        zone=commitment.zone,
+    )
+
+
 def _labels(ids: list[str], codes: np.ndarray) -> pd.Categorical[str]:
     """Category labels for integer codes (-1 for none)."""
+    import pandas as pd
+
     categories = pd.Index(ids or [""])
     return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=categories)
 
@@ -84,6 +131,8 @@ def incident_table(
     scenario: Scenario, columns: dict[str, np.ndarray], replication: int = 0
 ) -> pd.DataFrame:
     """The incident records of one replication as a DataFrame (see the module doc)."""
+    import pandas as pd
+
     zones = [site.zone or "" for site in scenario.site]
     n = len(columns["report"])
     table = pd.DataFrame(

@@ -1,42 +1,95 @@
-"""Results of an experiment: per-replication summaries and their aggregate.
+"""Results of an experiment: per-replication summaries, and the tables they make.
 
-A replication is summarised where it ran (attainment of each commitment, the
-clocks of counted incidents, utilisations, fill rates); :class:`RunResult`
-combines the summaries into the results JSON of ``scenario-format.md``.
+A replication is summarised where it ran (:func:`summarise`: attainment of each
+commitment, the clocks of counted incidents, utilisations, fill rates), keyed by the
+ids of the scenario. :class:`RunResult` combines the summaries into tidy tables keyed
+by id, the only place that computes attainment intervals, verdicts and cost:
+
+- :meth:`RunResult.commitments`: one row per commitment (:data:`COMMITMENT_COLUMNS`);
+- :meth:`RunResult.bases`, :meth:`RunResult.desk`, :meth:`RunResult.depots`,
+  :meth:`RunResult.stock`: utilisation, fill rates, backorders, stock held;
+- :meth:`RunResult.cost`: the yearly cost (:mod:`simsvc.cost`);
+- :meth:`RunResult.to_dict`: the results JSON of ``scenario-format.md``.
+
+The terminal tables, sweep rows, the report and the notebooks read these.
 """
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
-import pandas as pd
 
+from simsvc.cost import yearly_cost
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.model.world import ReplicationOutcome
 from simsvc.records import clock_hours, incident_table, selected
-from simsvc.scenario.schema import Scenario
+from simsvc.scenario.schema import Commitment, Scenario
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, share_within
 
-HOURS_PER_YEAR = 8760.0
+if TYPE_CHECKING:
+    import pandas as pd
+
 METRICS = ("response", "arrival", "resolution")
+
+T = TypeVar("T")
+
+
+class ById(Mapping[str, T], Generic[T]):
+    """Values keyed by the scenario's ids, in file order; ``[k]`` by position also works."""
+
+    __slots__ = ("_ids", "_values")
+
+    def __init__(self, ids: Sequence[str], values: Sequence[T]) -> None:
+        if len(ids) != len(values):
+            raise ValueError(f"{len(ids)} ids for {len(values)} values")
+        self._ids = tuple(ids)
+        self._values = tuple(values)
+
+    def __getitem__(self, key: str | int) -> T:  # type: ignore[override]
+        if isinstance(key, int):
+            return self._values[key]
+        try:
+            return self._values[self._ids.index(key)]
+        except ValueError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"ById({dict(zip(self._ids, self._values, strict=True))!r})"
 
 
 @dataclass(frozen=True)
 class ReplicationSummary:
-    """The numbers one replication contributes to a result."""
+    """The numbers one replication contributes to a result, keyed by the scenario's ids.
 
-    attainment: list[float]
-    breaches: list[int]
-    incidents: list[int]
+    ``attainment``, ``breaches`` and ``counted`` by commitment id (share met, incidents
+    breached, incidents counted); ``incidents`` (counted) and ``clocks`` (hours of the
+    three clocks of counted incidents) by severity id; ``base_utilization`` by base id;
+    ``fill_rate`` and ``mean_backorders`` by depot id; ``columns`` the incident records,
+    when kept.
+    """
+
+    attainment: ById[float]
+    breaches: ById[int]
+    counted: ById[int]
+    incidents: ById[int]
     clocks: dict[str, dict[str, np.ndarray]]
-    base_utilization: list[float]
+    base_utilization: ById[float]
     desk_utilization: float
-    fill_rate: list[float]
-    mean_backorders: list[float]
+    fill_rate: ById[float]
+    mean_backorders: ById[float]
     inspections_done: int
     still_open: int
     columns: dict[str, np.ndarray] | None = None
@@ -48,50 +101,101 @@ def summarise(
     """Reduce one replication's records to what the aggregate needs."""
     columns = outcome.columns
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
-    attainment, breaches = [], []
+    attainment, breaches, counted = [], [], []
     for commitment in scenario.commitment:
         mask = selected(columns, scenario, commitment)
         sub = {k: v[mask] for k, v in columns.items()}
         hours = clock_hours(sub, commitment.metric, commitment.clock, calendar)
         attainment.append(share_within(hours, commitment.within))
         breaches.append(int(np.count_nonzero(~(hours <= commitment.within + 1e-9))))
-    counted = columns["counted"]
+        counted.append(len(hours))
+    in_horizon = columns["counted"]
     clocks: dict[str, dict[str, np.ndarray]] = {}
     incidents = []
     for j, severity in enumerate(scenario.severity):
-        mask = counted & (columns["severity"] == j)
+        mask = in_horizon & (columns["severity"] == j)
         incidents.append(int(mask.sum()))
         sub = {k: v[mask] for k, v in columns.items()}
         clocks[severity.id] = {m: clock_hours(sub, m) for m in METRICS}
     horizon = scenario.scenario.horizon
+    commitments = scenario.commitment_ids()
+    bases = [b.id for b in scenario.base]
+    depots = [d.id for d in scenario.depot]
     return ReplicationSummary(
-        attainment=attainment,
-        breaches=breaches,
-        incidents=incidents,
+        attainment=ById(commitments, attainment),
+        breaches=ById(commitments, breaches),
+        counted=ById(commitments, counted),
+        incidents=ById([s.id for s in scenario.severity], incidents),
         clocks=clocks,
-        base_utilization=[
-            busy / shift if shift > 0 else math.nan
-            for busy, shift in zip(outcome.base_busy_hours, outcome.base_shift_hours, strict=True)
-        ],
+        base_utilization=ById(
+            bases,
+            [
+                busy / shift if shift > 0 else math.nan
+                for busy, shift in zip(
+                    outcome.base_busy_hours, outcome.base_shift_hours, strict=True
+                )
+            ],
+        ),
         desk_utilization=(
             outcome.desk_busy_hours / outcome.desk_shift_hours
             if outcome.desk_shift_hours > 0
             else math.nan
         ),
-        fill_rate=[
-            filled / requests if requests else math.nan
-            for filled, requests in zip(outcome.depot_filled, outcome.depot_requests, strict=True)
-        ],
-        mean_backorders=[hours / horizon for hours in outcome.depot_backorder_hours],
+        fill_rate=ById(
+            depots,
+            [
+                filled / requests if requests else math.nan
+                for filled, requests in zip(
+                    outcome.depot_filled, outcome.depot_requests, strict=True
+                )
+            ],
+        ),
+        mean_backorders=ById(depots, [hours / horizon for hours in outcome.depot_backorder_hours]),
         inspections_done=outcome.inspections_done,
         still_open=outcome.still_open,
         columns=columns if keep_incidents else None,
     )
 
 
+def is_met(attainment: Estimate, goal: float) -> bool:
+    """The verdict rule: met when the interval's lower bound reaches the goal."""
+    return math.isfinite(attainment.ci_low) and attainment.ci_low >= goal - 1e-12
+
+
+@dataclass(frozen=True)
+class CommitmentEstimate:
+    """One commitment's attainment over replications and its verdict."""
+
+    id: str
+    commitment: Commitment
+    attainment: Estimate
+    met: bool
+    incidents: float
+    breaches: float
+
+
+COMMITMENT_COLUMNS: dict[str, str] = {
+    "label": "a short readable name: ``L1 arrival <= 2h (city)``",
+    "severity": "severity id",
+    "metric": "response, arrival or resolution",
+    "within_hours": "the bound (hours)",
+    "goal": "share of counted incidents that must meet the bound",
+    "clock": "24x7 (elapsed) or business (business hours only)",
+    "zone": "zone of the sites counted (empty: all)",
+    "attainment": "mean over replications of the share of counted incidents within the bound",
+    "ci_low": "lower bound of its confidence interval at [plan] confidence",
+    "ci_high": "upper bound of that interval",
+    "met": "whether ci_low reaches the goal",
+    "incidents": "mean counted incidents per replication",
+    "breaches": "mean breached incidents per replication",
+    "replications": "replications with at least one counted incident",
+}
+"""Columns of :meth:`RunResult.commitments`, indexed by commitment id."""
+
+
 @dataclass
 class RunResult:
-    """The aggregate of an experiment's replications (see ``to_dict`` for the JSON)."""
+    """The aggregate of an experiment's replications (tables keyed by id; JSON by ``to_dict``)."""
 
     scenario: Scenario
     seed: int
@@ -103,21 +207,154 @@ class RunResult:
         """The confidence level of every interval (``[plan] confidence``)."""
         return self.scenario.plan.confidence
 
-    def attainment(self, index: int) -> Estimate:
-        """Attainment of commitment ``index`` over replications."""
-        return mean_ci(
-            [r.attainment[index] for r in self.replications], self.confidence, share=True
-        )
+    @cached_property
+    def estimates(self) -> dict[str, CommitmentEstimate]:
+        """Each commitment's estimate and verdict, by commitment id (in file order)."""
+        out = {}
+        reps = self.replications
+        for key, commitment in zip(
+            self.scenario.commitment_ids(), self.scenario.commitment, strict=True
+        ):
+            estimate = mean_ci([r.attainment[key] for r in reps], self.confidence, share=True)
+            out[key] = CommitmentEstimate(
+                id=key,
+                commitment=commitment,
+                attainment=estimate,
+                met=is_met(estimate, commitment.goal),
+                incidents=float(np.mean([r.counted[key] for r in reps])),
+                breaches=float(np.mean([r.breaches[key] for r in reps])),
+            )
+        return out
 
-    def met(self, index: int) -> bool:
-        """Whether commitment ``index`` is met at the stated confidence (ci_low >= goal)."""
-        estimate = self.attainment(index)
-        goal = self.scenario.commitment[index].goal
-        return math.isfinite(estimate.ci_low) and estimate.ci_low >= goal - 1e-12
+    def _estimate(self, commitment: int | str) -> CommitmentEstimate:
+        if isinstance(commitment, int):
+            return list(self.estimates.values())[commitment]
+        return self.estimates[commitment]
+
+    def attainment(self, commitment: int | str) -> Estimate:
+        """Attainment of a commitment (by id, or position in the file) over replications."""
+        return self._estimate(commitment).attainment
+
+    def met(self, commitment: int | str) -> bool:
+        """Whether a commitment (id or position) is met at the stated confidence."""
+        return self._estimate(commitment).met
+
+    @property
+    def all_met(self) -> bool:
+        """Whether every commitment is met."""
+        return all(e.met for e in self.estimates.values())
+
+    def commitments(self) -> pd.DataFrame:
+        """One row per commitment, indexed by id; columns :data:`COMMITMENT_COLUMNS`."""
+        import pandas as pd
+
+        rows = []
+        for e in self.estimates.values():
+            c = e.commitment
+            rows.append(
+                {
+                    "label": c.label,
+                    "severity": c.severity,
+                    "metric": c.metric,
+                    "within_hours": c.within,
+                    "goal": c.goal,
+                    "clock": c.clock,
+                    "zone": c.zone,
+                    "attainment": e.attainment.mean,
+                    "ci_low": e.attainment.ci_low,
+                    "ci_high": e.attainment.ci_high,
+                    "met": e.met,
+                    "incidents": e.incidents,
+                    "breaches": e.breaches,
+                    "replications": e.attainment.n,
+                }
+            )
+        table = pd.DataFrame(rows, index=pd.Index(list(self.estimates), name="id"))
+        return table[list(COMMITMENT_COLUMNS)]
+
+    def _share(self, values: Sequence[float]) -> Estimate:
+        return mean_ci(list(values), self.confidence, share=True)
+
+    def bases(self) -> pd.DataFrame:
+        """One row per base (index ``base``): engineers, shift, utilisation and its interval."""
+        import pandas as pd
+
+        rows = []
+        for b in self.scenario.base:
+            u = self._share([r.base_utilization[b.id] for r in self.replications])
+            rows.append(
+                {
+                    "engineers": b.engineers,
+                    "shift": b.shift,
+                    "utilization": u.mean,
+                    "ci_low": u.ci_low,
+                    "ci_high": u.ci_high,
+                }
+            )
+        return pd.DataFrame(rows, index=pd.Index([b.id for b in self.scenario.base], name="base"))
+
+    def desk(self) -> pd.DataFrame:
+        """The desk (one row, index ``desk``; no rows without a desk): agents, utilisation."""
+        import pandas as pd
+
+        columns = ["agents", "shift", "utilization", "ci_low", "ci_high"]
+        desk = self.scenario.desk
+        if desk is None:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="desk"))
+        u = self._share([r.desk_utilization for r in self.replications])
+        row = [desk.agents, desk.shift, u.mean, u.ci_low, u.ci_high]
+        return pd.DataFrame([row], columns=columns, index=pd.Index(["desk"], name="desk"))
+
+    def depots(self) -> pd.DataFrame:
+        """One row per depot (index ``depot``): fill rate, mean backorders, units stocked."""
+        import pandas as pd
+
+        levels = base_stock(self.scenario)
+        rows = []
+        for d in self.scenario.depot:
+            fill = self._share([r.fill_rate[d.id] for r in self.replications])
+            backorders = mean_ci(
+                [r.mean_backorders[d.id] for r in self.replications], self.confidence
+            )
+            rows.append(
+                {
+                    "fill_rate": fill.mean,
+                    "ci_low": fill.ci_low,
+                    "ci_high": fill.ci_high,
+                    "mean_backorders": backorders.mean,
+                    "backorders_ci_low": backorders.ci_low,
+                    "backorders_ci_high": backorders.ci_high,
+                    "units": sum(levels[d.id, p.id] for p in self.scenario.part),
+                }
+            )
+        index = pd.Index([d.id for d in self.scenario.depot], name="depot")
+        return pd.DataFrame(rows, index=index)
+
+    def stock(self) -> pd.DataFrame:
+        """Base stock per depot and part (index ``depot, part``) and its yearly holding cost."""
+        import pandas as pd
+
+        from simsvc.cost import holding_per_unit
+
+        per_unit = holding_per_unit(self.scenario)
+        levels = base_stock(self.scenario)
+        rows = [
+            {"depot": d, "part": p, "level": n, "holding": n * per_unit[p]}
+            for (d, p), n in levels.items()
+        ]
+        table = pd.DataFrame(rows, columns=["depot", "part", "level", "holding"])
+        return table.set_index(["depot", "part"])
+
+    def cost(self) -> dict[str, float]:
+        """Yearly cost: engineers, desk agents, holding of stock, expected penalties, total."""
+        breaches = {key: e.breaches for key, e in self.estimates.items()}
+        return yearly_cost(self.scenario, breaches)
 
     @property
     def incidents(self) -> pd.DataFrame:
         """Every incident record of every replication (kept with ``keep_incidents``)."""
+        import pandas as pd
+
         if self._incidents is None:
             tables = [
                 incident_table(self.scenario, r.columns, k)
@@ -129,54 +366,44 @@ class RunResult:
             self._incidents = pd.concat(tables, ignore_index=True)
         return self._incidents
 
-    def cost(self) -> dict[str, float]:
-        """Yearly cost: engineers, desk agents, holding of stock, expected penalties."""
-        s = self.scenario
-        costs = s.costs
-        engineers = sum(b.engineers for b in s.base) * costs.engineer_per_year
-        desk = (s.desk.agents if s.desk else 0) * costs.desk_agent_per_year
-        unit_cost = {p.id: p.unit_cost for p in s.part}
-        holding = sum(
-            level * unit_cost[part] * costs.holding_rate
-            for (_, part), level in base_stock(s).items()
+    def __repr__(self) -> str:
+        met = sum(e.met for e in self.estimates.values())
+        total = self.cost()["total"]
+        return (
+            f"<RunResult {self.scenario.scenario.name!r}: {len(self.replications)} replications,"
+            f" seed {self.seed}; {met} of {len(self.estimates)} commitments met;"
+            f" {total:,.0f} {self.scenario.scenario.currency}/yr>"
         )
-        years = s.scenario.horizon / HOURS_PER_YEAR
-        penalties = 0.0
-        for k, commitment in enumerate(s.commitment):
-            rate = costs.penalty.get(commitment.severity, 0.0)
-            if rate:
-                breaches = float(np.mean([r.breaches[k] for r in self.replications]))
-                penalties += rate * breaches / years
-        total = engineers + desk + holding + penalties
-        return {
-            "engineers": engineers,
-            "desk": desk,
-            "holding": holding,
-            "penalties": penalties,
-            "total": total,
-        }
+
+    def _repr_html_(self) -> str:
+        table = self.commitments()[["label", "goal", "attainment", "ci_low", "ci_high", "met"]]
+        head = html.escape(repr(self))
+        return f"<p>{head}</p>" + table.to_html(float_format=lambda v: f"{v:.4g}", escape=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The results JSON of ``scenario-format.md`` (plus a few extra keys)."""
         s, conf, reps = self.scenario, self.confidence, self.replications
         commitments = []
-        for k, c in enumerate(s.commitment):
+        for e in self.estimates.values():
+            c = e.commitment
             commitments.append(
                 {
+                    "id": e.id,
                     "severity": c.severity,
                     "metric": c.metric,
                     "within_hours": c.within,
                     "goal": c.goal,
                     "clock": c.clock,
                     "zone": c.zone,
-                    "attainment": self.attainment(k).to_dict(),
-                    "met": self.met(k),
+                    "attainment": e.attainment.to_dict(),
+                    "met": e.met,
+                    "incidents": e.incidents,
                 }
             )
         severities = {}
-        for j, severity in enumerate(s.severity):
+        for severity in s.severity:
             entry: dict[str, Any] = {
-                "incidents": mean_ci([r.incidents[j] for r in reps], conf).to_dict()
+                "incidents": mean_ci([r.incidents[severity.id] for r in reps], conf).to_dict()
             }
             for metric in METRICS:
                 pooled = np.concatenate([r.clocks[severity.id][metric] for r in reps])
@@ -185,28 +412,24 @@ class RunResult:
         bases = {
             b.id: {
                 "engineers": b.engineers,
-                "utilization": mean_ci(
-                    [r.base_utilization[i] for r in reps], conf, share=True
-                ).to_dict(),
+                "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
             }
-            for i, b in enumerate(s.base)
+            for b in s.base
         }
         desk = None
         if s.desk is not None:
             desk = {
                 "agents": s.desk.agents,
-                "utilization": mean_ci(
-                    [r.desk_utilization for r in reps], conf, share=True
-                ).to_dict(),
+                "utilization": self._share([r.desk_utilization for r in reps]).to_dict(),
             }
         levels = base_stock(s)
         depots = {
             d.id: {
                 "stock": {p.id: levels[d.id, p.id] for p in s.part},
-                "fill_rate": mean_ci([r.fill_rate[i] for r in reps], conf, share=True).to_dict(),
-                "mean_backorders": mean_ci([r.mean_backorders[i] for r in reps], conf).to_dict(),
+                "fill_rate": self._share([r.fill_rate[d.id] for r in reps]).to_dict(),
+                "mean_backorders": mean_ci([r.mean_backorders[d.id] for r in reps], conf).to_dict(),
             }
-            for i, d in enumerate(s.depot)
+            for d in s.depot
         }
         data: dict[str, Any] = jsonable(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -134,24 +135,47 @@ def scenario_summary(scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
+def _share(value: float) -> str:
+    return percent(value if math.isfinite(value) else None)
+
+
+def _interval(low: float, high: float) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "n/a"
+    return f"[{_share(low)}, {_share(high)}]"
+
+
 def results_summary(result: RunResult) -> str:
-    """The commitments table, utilisations, fill rates and cost of a run."""
-    data = result.to_dict()
-    conf = percent(data["confidence"], 0)
+    """The commitments table, clocks, utilisations, fill rates and cost of a run.
+
+    Every number comes from the result's tables (:meth:`RunResult.commitments`,
+    :meth:`~RunResult.bases`, :meth:`~RunResult.desk`, :meth:`~RunResult.depots`,
+    :meth:`~RunResult.cost`) and the clocks of the results JSON.
+    """
+    s = result.scenario
+    conf = percent(result.confidence, 0)
     lines = [
-        f"{data['scenario']}: {data['replications']} replications, seed {data['seed']},"
+        f"{s.scenario.name}: {len(result.replications)} replications, seed {result.seed},"
         f" {conf} confidence intervals",
         "",
     ]
     rows = []
-    for c, commitment in zip(data["commitments"], result.scenario.commitment, strict=True):
-        a = c["attainment"]
-        met = "yes" if c["met"] else ("n/a" if a["ci_low"] is None else "NO")
-        rows.append([commitment.label, percent(c["goal"], 0), percent(a["mean"]), _ci(a), met])
+    for row in result.commitments().itertuples():
+        met = "yes" if row.met else ("n/a" if not math.isfinite(row.ci_low) else "NO")
+        rows.append(
+            [
+                str(row.label),
+                percent(float(row.goal), 0),
+                _share(float(row.attainment)),
+                _interval(float(row.ci_low), float(row.ci_high)),
+                met,
+            ]
+        )
     lines.append(
         render(rows, ["commitment", "goal", "attained", f"{conf} CI", "met"], right={1, 2})
     )
     lines.append("")
+    data = result.to_dict()
     rows = []
     for sev, entry in data["severities"].items():
         inc = entry["incidents"]["mean"] or 0.0
@@ -168,38 +192,35 @@ def results_summary(result: RunResult) -> str:
     )
     lines.append("")
     rows = [
-        [name, str(b["engineers"]), percent(b["utilization"]["mean"]), _ci(b["utilization"])]
-        for name, b in data["bases"].items()
+        [str(name), str(b.engineers), _share(b.utilization), _interval(b.ci_low, b.ci_high)]
+        for name, b in zip(result.bases().index, result.bases().itertuples(), strict=True)
     ]
-    if data["desk"] is not None:
-        d = data["desk"]
-        rows.append(
-            ["(desk)", str(d["agents"]), percent(d["utilization"]["mean"]), _ci(d["utilization"])]
-        )
+    rows += [
+        ["(desk)", str(d.agents), _share(d.utilization), _interval(d.ci_low, d.ci_high)]
+        for d in result.desk().itertuples()
+    ]
     lines.append(render(rows, ["base", "staff", "utilisation", f"{conf} CI"], right={1, 2}))
-    if data["depots"]:
+    depots = result.depots()
+    if len(depots):
         lines.append("")
-        rows = []
-        for name, d in data["depots"].items():
-            backorders = d["mean_backorders"]["mean"]
-            rows.append(
-                [
-                    name,
-                    percent(d["fill_rate"]["mean"]),
-                    _ci(d["fill_rate"]),
-                    "n/a" if backorders is None else f"{backorders:.3f}",
-                ]
-            )
+        rows = [
+            [
+                str(name),
+                _share(d.fill_rate),
+                _interval(d.ci_low, d.ci_high),
+                f"{d.mean_backorders:.3f}" if math.isfinite(d.mean_backorders) else "n/a",
+            ]
+            for name, d in zip(depots.index, depots.itertuples(), strict=True)
+        ]
         lines.append(
             render(rows, ["depot", "fill rate", f"{conf} CI", "mean backorders"], right={1, 3})
         )
-    cost = data["cost"]
-    currency = result.scenario.scenario.currency
+    cost = result.cost()
     lines.append("")
     lines.append(
-        f"yearly cost ({currency}): engineers {cost['engineers']:,.0f}, desk {cost['desk']:,.0f},"
-        f" holding {cost['holding']:,.0f}, expected penalties {cost['penalties']:,.0f};"
-        f" total {cost['total']:,.0f}"
+        f"yearly cost ({s.scenario.currency}): engineers {cost['engineers']:,.0f},"
+        f" desk {cost['desk']:,.0f}, holding {cost['holding']:,.0f}, expected penalties"
+        f" {cost['penalties']:,.0f}; total {cost['total']:,.0f}"
     )
     if data["open_at_end"]:
         lines.append(

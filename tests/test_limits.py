@@ -20,6 +20,7 @@ import pytest
 
 import simsvc
 import simsvc.experiment
+import simsvc.runner
 from simsvc.cli.main import main
 from simsvc.memory import (
     BYTES_PER_INCIDENT,
@@ -263,7 +264,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication started: the size was not checked up front")
 
-    monkeypatch.setattr(simsvc.experiment, "run_replication", refuse)
+    monkeypatch.setattr(simsvc.runner, "run_job", refuse)
 
 
 def century(tmp_path: Path) -> Path:

@@ -16,7 +16,7 @@ from simsvc.planner.analytic import (
     palm_fill_rate,
     palm_stock_for,
 )
-from simsvc.planner.candidates import Candidate, Evaluator, PlanSpace
+from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace
 from simsvc.planner.search import analytic_start, plan, search_plan
 
 HEAD = """
@@ -268,14 +268,14 @@ def test_plan_cost_within_two_percent_of_brute_force(name: str) -> None:
     feasible = [e for e in evaluations if e.feasible]
     assert feasible, f"{name}: brute force found no feasible plan"
 
-    def cost(candidate: Candidate) -> float:
-        return sum(space.cost(candidate).values())
+    def cost(evaluation: Evaluation) -> float:
+        return evaluation.total(with_penalties=False)  # resources only (simsvc.cost)
 
-    optimum = min(cost(e.candidate) for e in feasible)
-    assert cost(found.candidate) <= 1.02 * optimum, (
+    optimum = min(cost(e) for e in feasible)
+    assert cost(found) <= 1.02 * optimum, (
         name,
         found.candidate,
-        min(feasible, key=lambda e: cost(e.candidate)).candidate,
+        min(feasible, key=cost).candidate,
     )
 
 

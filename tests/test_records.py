@@ -110,7 +110,7 @@ def test_counted_iff_reported_in_the_window(
     # the per-replication incident counts of the results are the counted rows
     for r, summary in enumerate(result.replications):
         rows = table[table["replication"] == r]
-        assert sum(summary.incidents) == int(rows["counted"].sum())
+        assert sum(summary.incidents.values()) == int(rows["counted"].sum())
         assert sum(summary.incidents) == int(in_window[rows.index].sum())
 
 
@@ -231,6 +231,8 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
     assert len(data["commitments"]) == len(scenario.commitment)
     for row, commitment in zip(data["commitments"], scenario.commitment, strict=True):
         assert set(row) == {
+            "id",
+            "incidents",
             "severity",
             "metric",
             "within_hours",

@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 
 import simsvc
+import simsvc.runner
 import simsvc.sweep.grid
 from simsvc.cli.main import main
 from simsvc.experiment import replication_seed
 from simsvc.results import ReplicationSummary
+from simsvc.runner import Job
 from simsvc.scenario import Scenario
 from simsvc.scenario.variation import parse_axes, vary
 from simsvc.sweep.grid import grid_points, sample_points
@@ -57,13 +59,13 @@ Calls = list[tuple[int, int, int]]
 def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Every replication the sweep simulates, as (engineers at north, seed, replication)."""
     made: Calls = []
-    real = simsvc.sweep.grid.run_replication
+    real = simsvc.runner.run_job
 
-    def counted(scenario: Scenario, seed: int, replication: int) -> ReplicationSummary:
-        made.append((scenario.base[0].engineers, seed, replication))
-        return real(scenario, seed, replication)
+    def counted(job: Job) -> ReplicationSummary:
+        made.append((job.scenario.base[0].engineers, job.seed, job.replication))
+        return real(job)
 
-    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", counted)
+    monkeypatch.setattr(simsvc.runner, "run_job", counted)
     return made
 
 
@@ -214,21 +216,21 @@ def test_an_interrupted_sweep_keeps_finished_points(
     whole = tmp_path / f"whole{suffix}"
     assert sweep(whole) == 0
     out = tmp_path / f"stopped{suffix}"
-    real = simsvc.sweep.grid.run_replication
+    real = simsvc.runner.run_job
     done: list[int] = []
 
-    def stop_in_the_fourth_point(scenario: Scenario, seed: int, r: int) -> ReplicationSummary:
+    def stop_in_the_fourth_point(job: Job) -> ReplicationSummary:
         if len(done) == 7:  # point 4, its second replication: Ctrl-C
             raise KeyboardInterrupt
-        done.append(r)
-        return real(scenario, seed, r)
+        done.append(job.replication)
+        return real(job)
 
-    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", stop_in_the_fourth_point)
+    monkeypatch.setattr(simsvc.runner, "run_job", stop_in_the_fourth_point)
     assert sweep(out) == 130
     assert "3 of 6 points are in" in capsys.readouterr().err
     assert len(read(out)) == 3 * 2
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files
-    monkeypatch.setattr(simsvc.sweep.grid, "run_replication", real)
+    monkeypatch.setattr(simsvc.runner, "run_job", real)
     assert sweep(out) == 0
     pd.testing.assert_frame_equal(read(out), read(whole))
 

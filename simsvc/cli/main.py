@@ -13,16 +13,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simsvc.cli.arguments import build_parser
-from simsvc.executors import ExecutorError, Workplace, open_executor
-from simsvc.experiment import default_workers, run_experiment
-from simsvc.memory import check_size
+from simsvc.executors import ExecutorError
 from simsvc.result_files import OutputError, check_target, write_json, write_table, write_text
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario
 from simsvc.scenario.variation import VaryError
-from simsvc.terminal import results_summary, scenario_summary
+
+if TYPE_CHECKING:
+    from simsvc.runner import Runner
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +34,8 @@ class UsageError(Exception):
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from simsvc.terminal import scenario_summary
+
     scenario = load_scenario(args.file)
     print(scenario_summary(scenario))
     print(f"\n{args.file}: valid")
@@ -58,8 +61,13 @@ def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Calla
 
 
 def _run(args: argparse.Namespace) -> int:
+    from simsvc.experiment import run_experiment
+    from simsvc.memory import check_size
+    from simsvc.runner import default_workers
+    from simsvc.terminal import results_summary
+
     scenario = load_scenario(args.file)
-    check_size(
+    check_size(  # before opening an executor: a clear refusal at once
         scenario,
         args.replications or scenario.scenario.replications,
         workers=args.workers or default_workers(),
@@ -70,15 +78,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"{args.incidents}: expected a .csv or .parquet file name")
     total = args.replications or scenario.scenario.replications
-    with _executor(args) as place:
+    with _runner(args) as runner:
         update, close = _progress_bar(total, args.quiet)
         try:
             result = run_experiment(
                 scenario,
                 replications=args.replications,
                 seed=args.seed,
-                workers=args.workers,
-                executor=place.executor,
+                runner=runner,
                 keep_incidents=args.incidents is not None,
                 progress=update,
             )
@@ -108,17 +115,16 @@ def _plan(args: argparse.Namespace) -> int:
         if args.verbose:
             bar.write(line, file=sys.stderr)
 
-    def tick(_: int) -> None:
-        bar.update(1)
+    def tick(done: int) -> None:
+        bar.update(done - bar.n)
 
     try:
-        with _executor(args) as place:
+        with _runner(args) as runner:
             result = plan(
                 scenario,
                 replications=args.replications,
                 seed=args.seed,
-                workers=args.workers,
-                executor=place.executor,
+                runner=runner,
                 with_penalties=args.with_penalties,
                 progress=tick,
                 log=log,
@@ -138,7 +144,7 @@ def _promise(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     _check_folder(args.out)
     total = args.replications or scenario.scenario.replications
-    with _executor(args) as place:
+    with _runner(args) as runner:
         update, close = _progress_bar(total, args.quiet)
         try:
             table = promise(
@@ -146,8 +152,7 @@ def _promise(args: argparse.Namespace) -> int:
                 goal=args.goal,
                 replications=args.replications,
                 seed=args.seed,
-                workers=args.workers,
-                executor=place.executor,
+                runner=runner,
                 progress=update,
             )
         finally:
@@ -168,19 +173,18 @@ def _report(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
     total = args.replications or scenario.scenario.replications
-    with _executor(args) as place:
+    with _runner(args) as runner:
         update, close = _progress_bar(total, args.quiet)
         try:
             page = write_report(
                 scenario,
                 args.out,
-                args.replications,
-                args.seed,
-                args.workers,
-                place.executor,
-                args.lang,
-                args.plan,
-                update,
+                replications=args.replications,
+                seed=args.seed,
+                runner=runner,
+                lang=args.lang,
+                with_plan=args.plan,
+                progress=update,
             )
         finally:
             close()
@@ -206,7 +210,7 @@ def _sweep(args: argparse.Namespace) -> int:
         what += f", {skipped} already in {args.out}"
     print(f"sweep: {what}; {sweep.replications} replications each, seed {seed}", file=sys.stderr)
     if sweep.pending:
-        with _executor(args) as place:
+        with _runner(args) as runner:
             bar = tqdm(
                 total=len(sweep.pending),
                 desc="points",
@@ -224,7 +228,7 @@ def _sweep(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             try:
-                sweep.run(args.workers, place.executor, place.slots, update)
+                sweep.run(runner, update)
             except KeyboardInterrupt:
                 bar.close()
                 print(
@@ -241,15 +245,19 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[Workplace]:
-    """The executor the options ask for, open for the duration of a ``with`` block."""
+def _runner(args: argparse.Namespace) -> Iterator[Runner]:
+    """The replication runner on the executor the options ask for, open for a ``with`` block."""
+    from simsvc.executors import open_executor
+    from simsvc.runner import Runner
+
     name = args.executor or ("dask" if args.scheduler else "local")
     if name == "dask" and args.workers is not None:
         raise UsageError("--workers is for local and dask-local; a Dask cluster has its own")
     with open_executor(name, args.workers, args.scheduler) as place:
         if name != "local" and not args.quiet:
             print(f"running on {place.description}", file=sys.stderr)
-        yield place
+        with Runner(workers=place.slots, executor=place.executor) as runner:
+            yield runner
 
 
 def _check_folder(target: Path | None) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
-from simsvc.experiment import process_pool, run_replication
+from simsvc.cost import holding_per_unit
 from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
+from simsvc.runner import Job, Runner
 from simsvc.scenario.schema import Scenario
 from simsvc.stats import Estimate
 
@@ -48,10 +48,10 @@ class PlanSpace:
             (d.id, p.id) for d in scenario.depot for p in scenario.part if self._used(p.id)
         ]
         costs = scenario.costs
-        unit_cost = {p.id: p.unit_cost for p in scenario.part}
+        holding = holding_per_unit(scenario)
         self.engineer_cost = costs.engineer_per_year
         self.agent_cost = costs.desk_agent_per_year
-        self.stock_cost = [unit_cost[part] * costs.holding_rate for _, part in self.stock_keys]
+        self.stock_cost = [holding[part] for _, part in self.stock_keys]
         self.units: list[Unit] = [
             Unit("engineer", b, f"engineer at {base.id}") for b, base in enumerate(scenario.base)
         ]
@@ -84,16 +84,8 @@ class PlanSpace:
             stock=dict(zip(self.stock_keys, candidate.stock, strict=True)),
         )
 
-    def cost(self, candidate: Candidate) -> dict[str, float]:
-        """Yearly resource cost of a candidate, by kind."""
-        return {
-            "engineers": sum(candidate.engineers) * self.engineer_cost,
-            "desk": (candidate.agents or 0) * self.agent_cost,
-            "holding": sum(n * c for n, c in zip(candidate.stock, self.stock_cost, strict=True)),
-        }
-
     def unit_cost(self, unit: Unit) -> float:
-        """Yearly cost of one unit (never zero, so that ratios are defined)."""
+        """Yearly cost of one more unit (never zero, so that ratios are defined)."""
         cost = {"engineer": self.engineer_cost, "agent": self.agent_cost}.get(unit.kind)
         if cost is None:
             cost = self.stock_cost[unit.index]
@@ -146,6 +138,12 @@ class Evaluation:
     feasible: bool
     shortfall: list[float]
     penalties: float
+    cost: dict[str, float]
+    """Yearly cost of the candidate (:mod:`simsvc.cost`), penalties included."""
+
+    def total(self, with_penalties: bool) -> float:
+        """The yearly cost the search minimises: resources, and penalties if asked."""
+        return self.cost["total"] - (0.0 if with_penalties else self.cost["penalties"])
 
     @property
     def worst(self) -> int:
@@ -155,14 +153,13 @@ class Evaluation:
 
 @dataclass
 class Evaluator:
-    """Simulates candidates on the same replication seeds, in parallel, with a cache."""
+    """Simulates candidates on the same replication seeds, on one runner, with a cache."""
 
     space: PlanSpace
     seed: int
     replications: int
+    runner: Runner = field(default_factory=lambda: Runner(workers=1))
     first_replication: int = 0
-    executor: Executor | None = None
-    workers: int = 1
     progress: Callable[[int], None] | None = None
     cache: dict[Candidate, Evaluation] = field(default_factory=dict)
     simulations: int = 0
@@ -181,50 +178,34 @@ class Evaluator:
         """Simulate several candidates, all their replications in parallel."""
         todo = [c for c in dict.fromkeys(candidates) if c not in self.cache]
         if todo:
-            summaries = self._simulate(todo)
-            for candidate, runs in zip(todo, summaries, strict=True):
-                self.cache[candidate] = self._judge(candidate, runs)
+            scenarios = [self.space.scenario_for(c) for c in todo]
+            indices = range(self.first_replication, self.first_replication + self.replications)
+            jobs = [Job(scenario, self.seed, r) for scenario in scenarios for r in indices]
+            before = self.simulations
+
+            def tick(done: int) -> None:
+                self.simulations = before + done
+                if self.progress:
+                    self.progress(self.simulations)
+
+            results = self.runner.map(jobs, tick)
+            self.simulations = before + len(jobs)
+            n = self.replications
+            for k, (candidate, scenario) in enumerate(zip(todo, scenarios, strict=True)):
+                runs = results[k * n : (k + 1) * n]
+                self.cache[candidate] = self._judge(candidate, scenario, runs)
         return [self.cache[c] for c in candidates]
 
-    def _simulate(self, candidates: list[Candidate]) -> list[list[ReplicationSummary]]:
-        indices = range(self.first_replication, self.first_replication + self.replications)
-        jobs = [(self.space.scenario_for(c), r) for c in candidates for r in indices]
-        results: list[ReplicationSummary]
-        if self.executor is None and self.workers <= 1:
-            results = []
-            for scenario, r in jobs:
-                results.append(run_replication(scenario, self.seed, r))
-                self._tick()
-        else:
-            pool = self.executor or process_pool(self.workers)
-            try:
-                futures: list[Future[ReplicationSummary]] = [
-                    pool.submit(run_replication, scenario, self.seed, r) for scenario, r in jobs
-                ]
-                for future in futures:
-                    future.result()
-                    self._tick()
-                results = [f.result() for f in futures]
-            finally:
-                if self.executor is None:
-                    pool.shutdown(cancel_futures=True)
-        n = self.replications
-        return [results[i * n : (i + 1) * n] for i in range(len(candidates))]
-
-    def _tick(self) -> None:
-        self.simulations += 1
-        if self.progress:
-            self.progress(self.simulations)
-
-    def _judge(self, candidate: Candidate, runs: list[ReplicationSummary]) -> Evaluation:
-        scenario = self.space.scenario_for(candidate)
+    def _judge(
+        self, candidate: Candidate, scenario: Scenario, runs: list[ReplicationSummary]
+    ) -> Evaluation:
         result = RunResult(scenario=scenario, seed=self.seed, replications=runs)
         attainment = [result.attainment(k) for k in range(len(scenario.commitment))]
         shortfall = []
         for estimate, commitment in zip(attainment, scenario.commitment, strict=True):
             low = estimate.ci_low if math.isfinite(estimate.ci_low) else 0.0
             shortfall.append(max(0.0, commitment.goal - low))
-        feasible = all(result.met(k) for k in range(len(scenario.commitment)))
+        cost = result.cost()
         return Evaluation(
-            candidate, result, attainment, feasible, shortfall, result.cost()["penalties"]
+            candidate, result, attainment, result.all_met, shortfall, cost["penalties"], cost
         )

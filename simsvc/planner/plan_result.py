@@ -30,10 +30,7 @@ class PlanResult:
     def cost(self, evaluation: Evaluation | None = None) -> dict[str, float]:
         """Yearly cost of a plan: resources and expected penalties."""
         evaluation = evaluation or self.verification
-        cost = self.space.cost(evaluation.candidate)
-        cost["penalties"] = evaluation.penalties
-        cost["total"] = sum(cost.values())
-        return cost
+        return dict(evaluation.cost)
 
     def resources(self, candidate: Candidate | None = None) -> dict[str, Any]:
         """A candidate's resources by name."""

@@ -23,8 +23,9 @@ import numpy as np
 
 from simsvc.experiment import run_experiment
 from simsvc.model.calendar import WorkCalendar
-from simsvc.records import clock_hours
+from simsvc.records import counted_clock
 from simsvc.results import RunResult
+from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
 from simsvc.stats import mean_ci, share_within
 
@@ -229,15 +230,24 @@ def promise(
     goal: float = 0.95,
     replications: int | None = None,
     seed: int | None = None,
+    *,
     workers: int | None = None,
     executor: Executor | None = None,
+    runner: Runner | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PromiseTable:
     """Simulate the file's resources and find the tightest bound per severity, zone and clock."""
     if not 0 < goal <= 1:
         raise ValueError(f"the goal must be a share in (0, 1], got {goal}")
     result = run_experiment(
-        scenario, replications, seed, workers, executor, keep_incidents=True, progress=progress
+        scenario,
+        replications,
+        seed,
+        workers=workers,
+        executor=executor,
+        runner=runner,
+        keep_incidents=True,
+        progress=progress,
     )
     return promise_table(result, goal)
 
@@ -249,12 +259,11 @@ def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
     scenario = result.scenario
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
     zones: list[str | None] = [z for z in sorted({s.zone for s in scenario.site if s.zone})]
-    site_zone = np.asarray([site.zone or "" for site in scenario.site], object)
     runs = [r.columns for r in result.replications if r.columns is not None]
     if len(runs) != len(result.replications):
         raise ValueError("a promise table needs the incident records: keep_incidents=True")
     rows = []
-    for j, severity in enumerate(scenario.severity):
+    for severity in scenario.severity:
         clocks = {
             metric: "business"
             if any(
@@ -267,15 +276,18 @@ def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
         for zone in zones or [None]:  # one row per zone, or one for all
             cells = {}
             for metric in METRICS:
-                samples = []
-                for columns in runs:
-                    mask = columns["counted"] & (columns["severity"] == j)
-                    if zone is not None:
-                        mask &= site_zone[columns["site"]] == zone
-                    if metric == "arrival":
-                        mask &= ~columns["remote"]
-                    sub = {k: v[mask] for k, v in columns.items()}
-                    samples.append(clock_hours(sub, metric, clocks[metric], calendar))
+                samples = [
+                    counted_clock(
+                        columns,
+                        scenario,
+                        severity=severity.id,
+                        metric=metric,
+                        clock=clocks[metric],
+                        zone=zone,
+                        calendar=calendar,
+                    )
+                    for columns in runs
+                ]
                 cells[metric] = tightest_bound(samples, goal, scenario.plan.confidence)
             rows.append(PromiseRow(severity.id, severity.name, zone, cells, clocks))
     return PromiseTable(

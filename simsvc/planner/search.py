@@ -15,17 +15,17 @@ A plan is *feasible* when every commitment's lower confidence bound (at
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from simsvc.experiment import default_workers, process_pool
-from simsvc.memory import check_size
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import stock_at_share
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
+from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
 
 RELEVANT = {
@@ -140,8 +140,7 @@ def search_plan(
     say = log or (lambda _: None)
 
     def total(evaluation: Evaluation) -> float:
-        cost = sum(space.cost(evaluation.candidate).values())
-        return cost + (evaluation.penalties if with_penalties else 0.0)
+        return evaluation.total(with_penalties)
 
     current = evaluator.evaluate(start)
     say(f"start {describe(space, start)}: {_status(space, current)}")
@@ -246,7 +245,7 @@ def describe(space: PlanSpace, candidate: Candidate) -> str:
 
 
 def _status(space: PlanSpace, evaluation: Evaluation) -> str:
-    cost = sum(space.cost(evaluation.candidate).values())
+    cost = evaluation.total(with_penalties=False)
     state = (
         "all met"
         if evaluation.feasible
@@ -269,19 +268,23 @@ def plan(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
+    *,
     workers: int | None = None,
     executor: Executor | None = None,
+    runner: Runner | None = None,
     with_penalties: bool = False,
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
     rounds: int = 3,
 ) -> PlanResult:
-    """Find the cheapest resources that meet every commitment, and verify them."""
+    """Find the cheapest resources that meet every commitment, and verify them.
+
+    Simulations go to ``runner`` if given, else to one opened for the plan on
+    ``executor`` or ``workers`` local processes. ``progress`` is called with the number
+    of replications simulated so far.
+    """
     space = PlanSpace(scenario)
     count = replications or scenario.scenario.replications
-    check_size(
-        scenario, count, workers=1 if executor is not None else (workers or default_workers())
-    )
     base_seed = scenario.scenario.seed if seed is None else seed
     steps: list[str] = []
 
@@ -290,32 +293,31 @@ def plan(
         if log:
             log(line)
 
-    own_pool = None
-    if executor is None and (workers or default_workers()) > 1:
-        own_pool = process_pool(workers or default_workers())
-    pool = executor or own_pool
-    evaluators: list[Evaluator] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        if runner is None:
+            runner = stack.enter_context(Runner(workers=workers, executor=executor))
+        evaluators: list[Evaluator] = []
+
+        def evaluator(first: int) -> Evaluator:
+            done = sum(e.simulations for e in evaluators)
+
+            def tick(simulations: int) -> None:
+                if progress:
+                    progress(done + simulations)
+
+            assert runner is not None
+            made = Evaluator(
+                space, base_seed, count, runner, first_replication=first, progress=tick
+            )
+            evaluators.append(made)
+            return made
+
         start = analytic_start(space)
         for round_ in range(rounds):
-            search = Evaluator(
-                space,
-                base_seed,
-                count,
-                first_replication=2 * round_ * VERIFY_OFFSET,
-                executor=pool,
-                progress=progress,
-            )
+            search = evaluator(2 * round_ * VERIFY_OFFSET)
             found = search_plan(search, start, with_penalties, record)
-            verify = Evaluator(
-                space,
-                base_seed,
-                count,
-                first_replication=(2 * round_ + 1) * VERIFY_OFFSET,
-                executor=pool,
-            )
+            verify = evaluator((2 * round_ + 1) * VERIFY_OFFSET)
             checked = verify.evaluate_many([found.candidate])
-            evaluators += [search, verify]
             if checked[0].feasible or not found.feasible:
                 break
             record(
@@ -326,9 +328,6 @@ def plan(
             start = found.candidate
         rule = stock_rule_candidate(space, found.candidate) if space.stock_keys else None
         others = verify.evaluate_many([space.current()] + ([rule] if rule else []))
-    finally:
-        if own_pool is not None:
-            own_pool.shutdown(cancel_futures=True)
     return PlanResult(
         space=space,
         plan=found.candidate,

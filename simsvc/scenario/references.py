@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from simsvc.scenario.schema import Scenario
 
 
-def _duplicates(table: str, ids: Iterable[str]) -> Iterable[Problem]:
+def _duplicates(table: str, ids: Iterable[str | None]) -> Iterable[Problem]:
     seen: set[str] = set()
     for index, item in enumerate(ids):
+        if item is None:
+            continue
         if item in seen:
             yield Problem((table, index, "id"), f"duplicate id {item!r}")
         seen.add(item)
@@ -36,6 +38,7 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     yield from _duplicates("part", (x.id for x in s.part))
     yield from _duplicates("equipment", (x.id for x in s.equipment))
     yield from _duplicates("site", (x.id for x in s.site))
+    yield from _duplicates("commitment", (x.id for x in s.commitment))
     severities = {x.id for x in s.severity}
     parts = {x.id for x in s.part}
     depots = {x.id for x in s.depot}

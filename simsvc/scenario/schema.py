@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from simsvc.scenario.errors import ScenarioError
+from simsvc.scenario.errors import Problem, ScenarioError
 from simsvc.scenario.units import Constant, Distribution, Duration, Exponential, Lognormal
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -153,6 +153,7 @@ class Severity(_Table):
 class Commitment(_Table):
     """``[[commitment]]``: one row of the tender's service table."""
 
+    id: Id | None = None
     severity: str
     metric: Metric
     within: PositiveDuration
@@ -168,6 +169,16 @@ class Commitment(_Table):
         zone = f" ({self.zone})" if self.zone else ""
         clock = " business" if self.clock == "business" else ""
         return f"{self.severity} {self.metric} <= {format_hours(self.within)}{clock}{zone}"
+
+    @property
+    def default_id(self) -> str:
+        """The id a commitment without one gets: ``L1-arrival-2h-business-city``."""
+        from simsvc.scenario.units import format_hours
+
+        parts = [self.severity, self.metric, format_hours(self.within)]
+        parts += ["business"] if self.clock == "business" else []
+        parts += [self.zone] if self.zone else []
+        return "-".join(parts)
 
 
 class Desk(_Table):
@@ -324,6 +335,35 @@ class Scenario(_Table):
             raise ScenarioError(problems)
         return self
 
+    def commitment_ids(self) -> tuple[str, ...]:
+        """Each commitment's ``id``, or its :attr:`~Commitment.default_id`; all distinct.
+
+        A default that repeats another id gets ``-2``, ``-3`` ... in file order.
+        """
+        given = {c.id for c in self.commitment if c.id is not None}
+        ids: list[str] = []
+        for commitment in self.commitment:
+            if commitment.id is not None:
+                ids.append(commitment.id)
+                continue
+            candidate, n = commitment.default_id, 1
+            while candidate in given or candidate in ids:
+                n += 1
+                candidate = f"{commitment.default_id}-{n}"
+            ids.append(candidate)
+        return tuple(ids)
+
+    def evolve(self, changes: Mapping[str, Any]) -> Scenario:
+        """A variant with each path of ``changes`` set to its value, validated like a file.
+
+        ``scenario.evolve({"base.north.engineers": 4, "depot.central.stock.psu": "15%"})``;
+        see :mod:`simsvc.scenario.variant` for the paths. Raises
+        :class:`~simsvc.scenario.errors.ScenarioError` naming the key path of a bad value.
+        """
+        from simsvc.scenario.variant import evolve
+
+        return evolve(self, changes)
+
     def priority_of(self, severity_id: str) -> int:
         """The dispatch priority of a severity (1 first); by file order when not given."""
         for index, severity in enumerate(self.severity):
@@ -335,26 +375,23 @@ class Scenario(_Table):
         self,
         engineers: Mapping[str, int] | None = None,
         agents: int | None = None,
-        stock: Mapping[tuple[str, str], int] | None = None,
+        stock: Mapping[tuple[str, str], int | str] | None = None,
     ) -> Scenario:
-        """A copy with other engineers per base, desk agents or stock per (depot, part)."""
-        update: dict[str, Any] = {}
-        if engineers:
-            update["base"] = [
-                b.model_copy(update={"engineers": engineers.get(b.id, b.engineers)})
-                for b in self.base
-            ]
+        """A variant with other engineers per base id, desk agents or stock per (depot, part).
+
+        Built by :meth:`evolve`: an unknown base, depot or part, or a value the file could
+        not hold, raises :class:`~simsvc.scenario.errors.ScenarioError` with its key path.
+        """
+        changes: dict[str, Any] = {}
+        for base, count in (engineers or {}).items():
+            changes[f"base.{base}.engineers"] = count
         if agents is not None:
             if self.desk is None:
-                raise ValueError("the scenario has no [desk] to staff with agents")
-            update["desk"] = self.desk.model_copy(update={"agents": agents})
-        if stock:
-            depots = []
-            for depot in self.depot:
-                levels: dict[str, int | str] = dict(depot.stock)
-                for (depot_id, part_id), level in stock.items():
-                    if depot_id == depot.id:
-                        levels[part_id] = level
-                depots.append(depot.model_copy(update={"stock": levels}))
-            update["depot"] = depots
-        return self.model_copy(update=update)
+                raise ScenarioError(
+                    [Problem(("desk",), "the scenario has no [desk] to staff with agents")],
+                    "variant",
+                )
+            changes["desk.agents"] = agents
+        for (depot, part), level in (stock or {}).items():
+            changes[f"depot.{depot}.stock.{part}"] = level
+        return self.evolve(changes) if changes else self

@@ -11,9 +11,10 @@ A sweep axis is written ``PATH=VALUES``, the way ``simsvc sweep --vary`` takes i
                                          swap_after | swap_time
     base.north.shift=24x7,business       base.<id>.shift, desk.agents, desk.shift
 
-A varied scenario is the file's data with the field replaced, validated again from
-scratch, so a value the file could not hold fails with the key path
-(``base[0].engineers``), exactly as a bad file does.
+A varied scenario is built by :func:`simsvc.scenario.variant.evolve_at` (the one variant
+builder): the file's data with the field replaced, validated again from scratch, so a
+value the file could not hold fails with the key path (``base[0].engineers``), exactly
+as a bad file does.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from simsvc.scenario.errors import ScenarioError, format_path
-from simsvc.scenario.loading import scenario_from_dict
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import parse_duration
+from simsvc.scenario.variant import evolve_at
 
 Value = int | float | str
 """One value of an axis: a number, or text such as ``"30min"``, ``"15%"`` or ``"24x7"``."""
@@ -270,21 +271,14 @@ def parse_axes(arguments: Sequence[str], scenario: Scenario) -> list[Axis]:
     return axes
 
 
-def _replaced(data: Any, location: KeyPath, value: Any) -> Any:
-    """A copy of ``data`` with the item at ``location`` replaced (copies only that path)."""
-    head, rest = location[0], location[1:]
-    copy = list(data) if isinstance(data, list) else dict(data)
-    copy[head] = _replaced(data[head], rest, value) if rest else value  # type: ignore[index]
-    return copy
-
-
 def vary(scenario: Scenario, axes: Sequence[Axis], point: Sequence[Value]) -> Scenario:
-    """The scenario with each axis's field set to the point's value, validated again.
+    """The scenario with each axis's field set to the point's value (a validated variant).
 
     Raises :class:`~simsvc.scenario.errors.ScenarioError` (key paths) for a value the file
     could not hold.
     """
-    data: Any = scenario.model_dump(by_alias=True)
-    for axis, value in zip(axes, point, strict=True):
-        data = _replaced(data, axis.location, axis.kind.to_file(value))
-    return scenario_from_dict(data)
+    changes = {
+        axis.location: axis.kind.to_file(value) for axis, value in zip(axes, point, strict=True)
+    }
+    what = "variant " + ", ".join(a.describe(v) for a, v in zip(axes, point, strict=True))
+    return evolve_at(scenario, changes, what)

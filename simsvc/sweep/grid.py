@@ -19,16 +19,15 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simsvc.experiment import default_workers, process_pool, run_replication
 from simsvc.result_files import OutputError, check_target, write_table
 from simsvc.results import ReplicationSummary, RunResult
+from simsvc.runner import Runner, experiment_jobs
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.variation import Axis, Value, vary
@@ -106,32 +105,33 @@ def scenario_digest(scenario: Scenario) -> str:
 
 
 def point_rows(axes: Sequence[Axis], point: Point, result: RunResult) -> list[dict[str, Any]]:
-    """The output rows of one simulated point: one per commitment."""
-    cost = result.cost()
-    scenario = result.scenario
-    met = [result.met(k) for k in range(len(scenario.commitment))]
+    """The output rows of one simulated point: one per commitment, from its results tables."""
+    cost = {f"cost_{name}": amount for name, amount in result.cost().items()}
+    table = result.commitments()
+    all_met = bool(table["met"].all())
+    varied = {axis.path: value for axis, value in zip(axes, point, strict=True)}
     rows = []
-    for k, commitment in enumerate(scenario.commitment):
-        estimate = result.attainment(k)
-        row: dict[str, Any] = {axis.path: value for axis, value in zip(axes, point, strict=True)}
-        row |= {
-            "commitment": commitment.label,
-            "severity": commitment.severity,
-            "metric": commitment.metric,
-            "clock": commitment.clock,
-            "zone": commitment.zone,
-            "within_hours": commitment.within,
-            "goal": commitment.goal,
-            "attainment": estimate.mean,
-            "ci_low": estimate.ci_low,
-            "ci_high": estimate.ci_high,
-            "met": met[k],
-            "all_met": all(met),
-            **{f"cost_{name}": amount for name, amount in cost.items()},
-            "seed": result.seed,
-            "replications": len(result.replications),
-        }
-        rows.append(row)
+    for row in table.itertuples():
+        rows.append(
+            varied
+            | {
+                "commitment": row.label,
+                "severity": row.severity,
+                "metric": row.metric,
+                "clock": row.clock,
+                "zone": row.zone,
+                "within_hours": row.within_hours,
+                "goal": row.goal,
+                "attainment": row.attainment,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "met": bool(row.met),
+                "all_met": all_met,
+                **cost,
+                "seed": result.seed,
+                "replications": len(result.replications),
+            }
+        )
     return rows
 
 
@@ -265,95 +265,22 @@ class Sweep:
             where = ", ".join(a.describe(v) for a, v in zip(self.axes, point, strict=True))
             raise ScenarioError(error.problems, f"point {where}") from None
 
-    def run(
-        self,
-        workers: int | None = None,
-        executor: Executor | None = None,
-        slots: int | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> None:
-        """Simulate every pending point; each is written to the file as soon as it is done.
+    def run(self, runner: Runner, progress: Callable[[int], None] | None = None) -> None:
+        """Simulate every pending point on ``runner``; each is written as soon as it is done.
 
-        With an ``executor``, each point's replications are tasks on it (``slots`` of them
-        run at once); otherwise ``workers`` local processes (``1``: in this process).
+        ``progress`` is called with the number of points finished so far.
         """
+        scenarios = {index: self.scenario_at(index) for index in self.pending}  # all valid first
+        batches = (
+            experiment_jobs(scenarios[index], self.seed, range(self.replications))
+            for index in self.pending
+        )
         try:
-            self._run(workers, executor, slots, progress)
+            for k, summaries in runner.batches(batches, progress):
+                index = self.pending[k]
+                self._finish(index, scenarios.pop(index), summaries)
         finally:
             self.file.flush()  # also when interrupted: no finished point is lost
-
-    def _run(
-        self,
-        workers: int | None,
-        executor: Executor | None,
-        slots: int | None,
-        progress: Callable[[int], None] | None,
-    ) -> None:
-        if not self.pending:
-            return
-        if executor is None and workers == 1:
-            for done, index in enumerate(self.pending, start=1):
-                scenario = self.scenario_at(index)
-                summaries = [
-                    run_replication(scenario, self.seed, r) for r in range(self.replications)
-                ]
-                self._finish(index, scenario, summaries)
-                if progress:
-                    progress(done)
-            return
-        if executor is not None:
-            self._run_on(executor, slots or default_workers(), progress)
-            return
-        count = workers or default_workers()
-        with process_pool(count) as pool:
-            try:
-                self._run_on(pool, count, progress)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-
-    def _run_on(
-        self, executor: Executor, slots: int, progress: Callable[[int], None] | None
-    ) -> None:
-        # Keep a few points in flight, enough to fill every slot while one point ends.
-        window = max(2, math.ceil(2 * slots / self.replications))
-        queue = iter(self.pending)
-        running: dict[Future[ReplicationSummary], tuple[int, int]] = {}
-        partial: dict[int, list[ReplicationSummary | None]] = {}
-        scenarios: dict[int, Scenario] = {}
-
-        def submit_more() -> None:
-            while len(partial) < window:
-                index = next(queue, None)
-                if index is None:
-                    return
-                scenarios[index] = scenario = self.scenario_at(index)
-                partial[index] = [None] * self.replications
-                for r in range(self.replications):
-                    future = executor.submit(run_replication, scenario, self.seed, r)
-                    running[future] = (index, r)
-
-        done = 0
-        try:
-            submit_more()
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index, r = running.pop(future)
-                    summaries = partial[index]
-                    summaries[r] = future.result()
-                    if all(s is not None for s in summaries):
-                        del partial[index]
-                        complete = [s for s in summaries if s is not None]
-                        self._finish(index, scenarios.pop(index), complete)
-                        done += 1
-                        if progress:
-                            progress(done)
-                submit_more()
-        except BaseException:
-            for future in running:
-                future.cancel()
-            raise
 
     def _finish(self, index: int, scenario: Scenario, summaries: list[ReplicationSummary]) -> None:
         result = RunResult(scenario=scenario, seed=self.seed, replications=summaries)

@@ -1,0 +1,67 @@
+"""The yearly cost of an operation: engineers, desk agents, stock held, penalties.
+
+Computed here and nowhere else: ``simsvc run``, ``plan``, ``sweep`` and ``report`` all
+read :func:`yearly_cost` (through :meth:`simsvc.results.RunResult.cost`).
+
+- engineers: engineers at every base x ``[costs] engineer_per_year``;
+- desk: agents x ``desk_agent_per_year``;
+- holding: every unit of base stock in every depot x its part's ``unit_cost`` x
+  ``holding_rate``, for every part stocked, whether or not any equipment uses it
+  (a unit on the shelf costs money either way);
+- penalties: each commitment's mean breached incidents per replication x its
+  severity's ``penalty``, scaled from the horizon to a year.
+
+Amounts are in the scenario's currency per year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from simsvc.model.depots import base_stock
+from simsvc.scenario.schema import Scenario
+
+HOURS_PER_YEAR = 8760.0
+
+COST_KINDS = ("engineers", "desk", "holding", "penalties", "total")
+"""The keys of a cost, in the order tables show them."""
+
+
+def holding_per_unit(scenario: Scenario) -> dict[str, float]:
+    """Yearly cost of holding one unit of each part (by part id)."""
+    rate = scenario.costs.holding_rate
+    return {part.id: part.unit_cost * rate for part in scenario.part}
+
+
+def resource_cost(scenario: Scenario) -> dict[str, float]:
+    """Yearly cost of the scenario's engineers, desk agents and stock."""
+    costs = scenario.costs
+    per_unit = holding_per_unit(scenario)
+    return {
+        "engineers": sum(b.engineers for b in scenario.base) * costs.engineer_per_year,
+        "desk": (scenario.desk.agents if scenario.desk else 0) * costs.desk_agent_per_year,
+        "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items()),
+    }
+
+
+def penalty_cost(scenario: Scenario, breaches: Mapping[str, float]) -> float:
+    """Expected yearly penalties from the mean breaches per replication of each commitment.
+
+    ``breaches`` maps commitment ids (:meth:`Scenario.commitment_ids`) to the mean number
+    of breached incidents over the horizon.
+    """
+    years = scenario.scenario.horizon / HOURS_PER_YEAR
+    total = 0.0
+    for key, commitment in zip(scenario.commitment_ids(), scenario.commitment, strict=True):
+        rate = scenario.costs.penalty.get(commitment.severity, 0.0)
+        if rate:
+            total += rate * breaches.get(key, 0.0) / years
+    return total
+
+
+def yearly_cost(scenario: Scenario, breaches: Mapping[str, float]) -> dict[str, float]:
+    """Engineers, desk, holding, penalties and their total, per year (see the module doc)."""
+    cost = resource_cost(scenario)
+    cost["penalties"] = penalty_cost(scenario, breaches)
+    cost["total"] = sum(cost.values())
+    return cost

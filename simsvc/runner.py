@@ -1,0 +1,267 @@
+"""The replication runner: the only place that knows about processes, Dask and progress.
+
+Every command (run, sweep, plan, promise, report) and every chart's sweep hands its
+replications to a :class:`Runner` as :class:`Job` s: one replication of one variant.
+
+Replication ``r`` of an experiment with seed ``S`` always uses the seed sequence
+``SeedSequence(S, spawn_key=(r,))`` (the ``r``-th child of ``SeedSequence(S)``),
+whichever process runs it, and results come back in job order, so the numbers are
+identical for 1, 2 or N workers and for any executor.
+
+Jobs run in this process (``workers=1``), in a ``ProcessPoolExecutor`` the runner
+opens on first use and keeps until it is closed (default: one process per core), or
+on any ``concurrent.futures.Executor`` given to it (a Dask cluster's
+``get_executor()``). The memory an experiment needs is checked once per batch, before
+any replication starts (:func:`simsvc.memory.check_size`); the engine never checks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simsvc.results import ReplicationSummary
+    from simsvc.scenario.schema import Scenario
+
+Progress = Callable[[int], None]
+"""Called with the number of jobs finished so far."""
+
+
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed sequence of replication ``replication`` of an experiment seeded ``seed``."""
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One replication of one variant: what a worker simulates and summarises."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    keep_incidents: bool = False
+
+
+def run_job(job: Job) -> ReplicationSummary:
+    """Simulate and summarise one replication (a picklable unit of work)."""
+    from simsvc.model.world import simulate
+    from simsvc.results import summarise
+
+    outcome = simulate(job.scenario, replication_seed(job.seed, job.replication))
+    return summarise(job.scenario, outcome, job.keep_incidents)
+
+
+def experiment_jobs(
+    scenario: Scenario,
+    seed: int,
+    replications: Iterable[int],
+    *,
+    keep_incidents: bool = False,
+) -> list[Job]:
+    """The jobs of replications ``replications`` of one scenario."""
+    return [Job(scenario, seed, r, keep_incidents) for r in replications]
+
+
+def default_workers() -> int:
+    """Worker processes used when none are asked for: one per core."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the parent's to handle: workers stop when the parent cancels them,
+    # instead of each printing its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers leave Ctrl-C to the parent process."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+
+
+class Runner:
+    """Runs replication jobs in this process, in a local process pool or on an executor.
+
+    Use it as a context manager, or call :meth:`close`: a pool it opened is shut down
+    then (an executor given to it is left open: it is the caller's).
+    """
+
+    def __init__(self, *, workers: int | None = None, executor: Executor | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.executor = executor
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def slots(self) -> int:
+        """How many jobs run at once (on an executor: as many as ``workers`` says it runs)."""
+        return self.workers
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut down the process pool this runner opened, if any."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _target(self, jobs: int) -> Executor | None:
+        """Where ``jobs`` jobs run: ``None`` for this process."""
+        if self.executor is not None:
+            return self.executor
+        if self.workers == 1 or jobs <= 1:  # no pool for a single job
+            return None
+        if self._pool is None:
+            self._pool = process_pool(self.workers)
+        return self._pool
+
+    def check_memory(self, jobs: Sequence[Job]) -> None:
+        """Refuse, before anything runs, jobs whose replications would not fit in memory.
+
+        Each distinct variant is checked with its number of jobs, ``slots`` at once.
+        """
+        from simsvc.memory import check_size
+
+        counts: dict[int, tuple[Job, int]] = {}
+        for job in jobs:
+            first, count = counts.get(id(job.scenario), (job, 0))
+            counts[id(job.scenario)] = (first, count + 1)
+        for job, count in counts.values():
+            check_size(job.scenario, count, workers=self.slots, keep_incidents=job.keep_incidents)
+
+    def map(
+        self, jobs: Sequence[Job], progress: Progress | None = None
+    ) -> list[ReplicationSummary]:
+        """The summaries of ``jobs``, in job order."""
+        jobs = list(jobs)
+        self.check_memory(jobs)
+        target = self._target(len(jobs))
+        if target is None:
+            results = []
+            for done, job in enumerate(jobs, start=1):
+                results.append(run_job(job))
+                if progress:
+                    progress(done)
+            return results
+        futures: list[Future[ReplicationSummary]] = [target.submit(run_job, j) for j in jobs]
+        try:
+            pending = set(futures)
+            done = 0
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # raise a worker's error at once
+                done += len(finished)
+                if progress:
+                    progress(done)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        return [f.result() for f in futures]
+
+    def batches(
+        self,
+        batches: Iterable[Sequence[Job]],
+        progress: Progress | None = None,
+        in_flight: int | None = None,
+    ) -> Iterator[tuple[int, list[ReplicationSummary]]]:
+        """``(batch number, summaries in job order)`` for each batch, as each completes.
+
+        Batches are submitted lazily, ``in_flight`` at a time (default: enough to keep
+        every slot busy while one batch ends), so a long sweep holds few results in
+        memory and its finished points can be written as they come. ``progress`` counts
+        finished batches.
+        """
+        queue = iter(enumerate(batches))
+        first = next(queue, None)
+        if first is None:
+            return
+        target = self._target(2 if self.workers > 1 or self.executor else 1)
+        if target is None:
+            for done, (index, jobs) in enumerate([first, *queue], start=1):
+                summaries = self.map(jobs)
+                if progress:
+                    progress(done)
+                yield index, summaries
+            return
+        size = max(1, len(first[1]))
+        window = in_flight or max(2, -(-2 * self.slots // size))
+        running: dict[Future[ReplicationSummary], tuple[int, int]] = {}
+        partial: dict[int, list[ReplicationSummary | None]] = {}
+        upcoming: Iterator[tuple[int, Sequence[Job]]] = iter([first, *queue])
+
+        def submit_more() -> None:
+            while len(partial) < window:
+                item = next(upcoming, None)
+                if item is None:
+                    return
+                index, jobs = item
+                jobs = list(jobs)
+                self.check_memory(jobs)
+                partial[index] = [None] * len(jobs)
+                if not jobs:
+                    continue
+                for k, job in enumerate(jobs):
+                    running[target.submit(run_job, job)] = (index, k)
+
+        done = 0
+        try:
+            submit_more()
+            while running or partial:
+                for index in [i for i, s in partial.items() if not s]:  # batches of no jobs
+                    del partial[index]
+                    done += 1
+                    if progress:
+                        progress(done)
+                    yield index, []
+                if not running:
+                    submit_more()
+                    continue
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index, k = running.pop(future)
+                    summaries = partial[index]
+                    summaries[k] = future.result()
+                    if all(s is not None for s in summaries):
+                        del partial[index]
+                        done += 1
+                        if progress:
+                            progress(done)
+                        yield index, [s for s in summaries if s is not None]
+                submit_more()
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+
+
+def replicate(
+    jobs: Sequence[Job],
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> list[ReplicationSummary]:
+    """The summaries of ``jobs`` in job order, on a runner opened and closed for them."""
+    with Runner(workers=workers, executor=executor) as runner:
+        return runner.map(jobs, progress)
