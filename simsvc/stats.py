@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 PERCENTILES: tuple[int, ...] = (50, 90, 95, 99)
 
@@ -44,6 +43,17 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def student_t_quantile(probability: float, df: int) -> float:
+    """The ``probability`` quantile of Student's t with ``df`` degrees of freedom.
+
+    ``scipy.special.stdtrit`` gives ``scipy.stats.t.ppf``'s value without importing
+    ``scipy.stats`` (about 2 s of start-up on a loaded machine).
+    """
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, probability))
+
+
 def mean_ci(values: np.ndarray | list[float], confidence: float, share: bool = False) -> Estimate:
     """Mean of the finite values and its Student-t interval at ``confidence``.
 
@@ -57,7 +67,7 @@ def mean_ci(values: np.ndarray | list[float], confidence: float, share: bool = F
     mean = float(data.mean())
     if n < 2:
         return Estimate(mean, math.nan, math.nan, n)
-    half = float(scipy_stats.t.ppf((1 + confidence) / 2, n - 1)) * float(data.std(ddof=1))
+    half = student_t_quantile((1 + confidence) / 2, n - 1) * float(data.std(ddof=1))
     half /= math.sqrt(n)
     low, high = mean - half, mean + half
     if share:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simsvc.model.depots import base_stock
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
-from simsvc.planner.plan_result import PlanResult
-from simsvc.results import RunResult
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours
+
+if TYPE_CHECKING:
+    from simsvc.planner.plan_result import PlanResult
+    from simsvc.results import RunResult
 
 
 def render(

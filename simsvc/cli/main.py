@@ -203,7 +203,7 @@ def _sweep(args: argparse.Namespace) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     grid = grid_points(axes)
     points = grid if args.sample is None else sample_points(axes, args.sample, seed)
-    sweep = Sweep(scenario, axes, points, args.out, args.replications, seed)
+    sweep = Sweep(scenario, axes, points, args.out, replications=args.replications, seed=seed)
     what = f"{len(points)} points" + (f" sampled from {len(grid)}" if args.sample else "")
     skipped = len(points) - len(sweep.pending)
     if skipped:

@@ -238,6 +238,7 @@ class Sweep:
         axes: Sequence[Axis],
         points: Sequence[Point],
         out: str | Path,
+        *,
         replications: int | None = None,
         seed: int | None = None,
     ) -> None:
