@@ -29,9 +29,11 @@ from simsvc.cost import yearly_cost
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.model.world import ReplicationOutcome
+from simsvc.periods import horizon_years, period_count, period_index
 from simsvc.records import clock_hours, incident_table, selected
 from simsvc.scenario.schema import Commitment, Scenario
-from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, share_within
+from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
+from simsvc.verdicts import Verdict, shortfall, verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,15 +77,18 @@ class ReplicationSummary:
     """The numbers one replication contributes to a result, keyed by the scenario's ids.
 
     ``attainment``, ``breaches`` and ``counted`` by commitment id (share met, incidents
-    breached, incidents counted); ``incidents`` (counted) and ``clocks`` (hours of the
-    three clocks of counted incidents) by severity id; ``base_utilization`` by base id;
-    ``fill_rate`` and ``mean_backorders`` by depot id; ``columns`` the incident records,
+    breached, incidents counted); ``period_counted`` and ``period_met`` by commitment id,
+    one entry per assessment period (:mod:`simsvc.periods`); ``incidents`` (counted) and
+    ``clocks`` (hours of the three clocks of counted incidents) by severity id;
+    ``base_utilization`` by base id; ``fill_rate`` and ``mean_backorders`` by depot id; ``columns`` the incident records,
     when kept.
     """
 
     attainment: ById[float]
     breaches: ById[int]
     counted: ById[int]
+    period_counted: ById[np.ndarray]
+    period_met: ById[np.ndarray]
     incidents: ById[int]
     clocks: dict[str, dict[str, np.ndarray]]
     base_utilization: ById[float]
@@ -101,14 +106,26 @@ def summarise(
     """Reduce one replication's records to what the aggregate needs."""
     columns = outcome.columns
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
+    info = scenario.scenario
     attainment, breaches, counted = [], [], []
+    period_counted, period_met = [], []
     for commitment in scenario.commitment:
         mask = selected(columns, scenario, commitment)
         sub = {k: v[mask] for k, v in columns.items()}
         hours = clock_hours(sub, commitment.metric, commitment.clock, calendar)
+        within = hours <= commitment.within + 1e-9
         attainment.append(share_within(hours, commitment.within))
-        breaches.append(int(np.count_nonzero(~(hours <= commitment.within + 1e-9))))
+        breaches.append(int(np.count_nonzero(~within)))
         counted.append(len(hours))
+        period = scenario.period_of(commitment)
+        size = period_count(
+            period=period, start=scenario.calendar.start, warmup=info.warmup, horizon=info.horizon
+        )
+        index = period_index(
+            sub["report"], period=period, start=scenario.calendar.start, warmup=info.warmup
+        )
+        period_counted.append(np.bincount(index, minlength=size).astype(np.int32))
+        period_met.append(np.bincount(index[within], minlength=size).astype(np.int32))
     in_horizon = columns["counted"]
     clocks: dict[str, dict[str, np.ndarray]] = {}
     incidents = []
@@ -125,6 +142,8 @@ def summarise(
         attainment=ById(commitments, attainment),
         breaches=ById(commitments, breaches),
         counted=ById(commitments, counted),
+        period_counted=ById(commitments, period_counted),
+        period_met=ById(commitments, period_met),
         incidents=ById([s.id for s in scenario.severity], incidents),
         clocks=clocks,
         base_utilization=ById(
@@ -157,21 +176,75 @@ def summarise(
     )
 
 
-def is_met(attainment: Estimate, goal: float) -> bool:
-    """The verdict rule: met when the interval's lower bound reaches the goal."""
-    return math.isfinite(attainment.ci_low) and attainment.ci_low >= goal - 1e-12
-
-
 @dataclass(frozen=True)
 class CommitmentEstimate:
-    """One commitment's attainment over replications and its verdict."""
+    """One commitment's attainment, breach risk and verdict over the replications."""
 
     id: str
     commitment: Commitment
+    period: str
+    periods: int
+    criterion: str
     attainment: Estimate
-    met: bool
+    breach_risk: Estimate
+    breached_periods_per_year: float
+    empty_periods: float
+    verdict: Verdict
+    shortfall: float
     incidents: float
     breaches: float
+    yearly_penalties: np.ndarray
+
+    @property
+    def met(self) -> bool:
+        """Whether the verdict is ``"met"``."""
+        return self.verdict == "met"
+
+
+def estimate_commitment(
+    scenario: Scenario, key: str, replications: Sequence[ReplicationSummary]
+) -> CommitmentEstimate:
+    """Attainment, breach risk and verdict of commitment ``key`` over ``replications``."""
+    index = scenario.commitment_ids().index(key)
+    commitment = scenario.commitment[index]
+    plan = scenario.plan
+    counted = [r.counted[key] for r in replications]
+    met = [r.counted[key] - r.breaches[key] for r in replications]
+    attainment = proportion_ci(met, counted, plan.confidence)
+    breached, assessed, empty = [], [], []
+    for r in replications:
+        counts, good = r.period_counted[key], r.period_met[key]
+        nonempty = counts > 0
+        below = good[nonempty] < commitment.goal * counts[nonempty] - 1e-9
+        breached.append(int(np.count_nonzero(below)))
+        assessed.append(int(np.count_nonzero(nonempty)))
+        empty.append(int(np.count_nonzero(~nonempty)))
+    risk = proportion_ci(breached, assessed, plan.confidence)
+    years = horizon_years(scenario.scenario.horizon)
+    rate = scenario.costs.penalty.get(commitment.severity, 0.0)
+    rules = {
+        "criterion": plan.criterion,
+        "attainment": attainment,
+        "goal": commitment.goal,
+        "breach_risk": risk,
+        "max_breach_risk": plan.max_breach_risk,
+    }
+    return CommitmentEstimate(
+        id=key,
+        commitment=commitment,
+        period=scenario.period_of(commitment),
+        periods=len(replications[0].period_counted[key]) if replications else 0,
+        criterion=plan.criterion,
+        attainment=attainment,
+        breach_risk=risk,
+        breached_periods_per_year=float(np.mean(breached)) / years if replications else math.nan,
+        empty_periods=float(np.mean(empty)) if replications else math.nan,
+        verdict=verdict(**rules),
+        shortfall=shortfall(**rules),
+        incidents=float(np.mean(counted)) if replications else math.nan,
+        breaches=float(np.mean([r.breaches[key] for r in replications])) if replications else 0,
+        yearly_penalties=np.asarray([rate * r.breaches[key] / years for r in replications]),
+    )
 
 
 COMMITMENT_COLUMNS: dict[str, str] = {
@@ -182,15 +255,37 @@ COMMITMENT_COLUMNS: dict[str, str] = {
     "goal": "share of counted incidents that must meet the bound",
     "clock": "24x7 (elapsed) or business (business hours only)",
     "zone": "zone of the sites counted (empty: all)",
-    "attainment": "mean over replications of the share of counted incidents within the bound",
-    "ci_low": "lower bound of its confidence interval at [plan] confidence",
+    "attainment": "share of the counted incidents of every replication within the bound",
+    "ci_low": "lower bound of its confidence interval at [plan] confidence (Wilson, pooled)",
     "ci_high": "upper bound of that interval",
-    "met": "whether ci_low reaches the goal",
+    "met": "whether the verdict is met",
+    "verdict": "met, not met or undecided under the criterion (simsvc.verdicts)",
+    "criterion": "mean (attainment's interval against the goal) or risk (breach risk's)",
+    "period": "the assessment period: month, quarter, year or horizon",
+    "periods": "assessment periods the horizon touches (the first and last may be partial)",
+    "breach_risk": "share of assessed periods whose attainment is below the goal",
+    "risk_ci_low": "lower bound of the breach risk's confidence interval",
+    "risk_ci_high": "upper bound of that interval",
+    "breached_periods_per_year": "mean breached periods per year of horizon",
+    "empty_periods": "mean periods per replication with no counted incident (not breaches)",
     "incidents": "mean counted incidents per replication",
     "breaches": "mean breached incidents per replication",
     "replications": "replications with at least one counted incident",
+    "penalty_mean": "mean yearly penalty of the commitment's breached incidents",
+    "penalty_p50": "median of the yearly penalty over replications",
+    "penalty_p90": "90th percentile of the yearly penalty over replications",
 }
 """Columns of :meth:`RunResult.commitments`, indexed by commitment id."""
+
+
+def _penalty_summary(yearly: np.ndarray) -> dict[str, float]:
+    if len(yearly) == 0:
+        return {"penalty_mean": math.nan, "penalty_p50": math.nan, "penalty_p90": math.nan}
+    return {
+        "penalty_mean": float(yearly.mean()),
+        "penalty_p50": float(np.percentile(yearly, 50)),
+        "penalty_p90": float(np.percentile(yearly, 90)),
+    }
 
 
 @dataclass
@@ -210,21 +305,10 @@ class RunResult:
     @cached_property
     def estimates(self) -> dict[str, CommitmentEstimate]:
         """Each commitment's estimate and verdict, by commitment id (in file order)."""
-        out = {}
-        reps = self.replications
-        for key, commitment in zip(
-            self.scenario.commitment_ids(), self.scenario.commitment, strict=True
-        ):
-            estimate = mean_ci([r.attainment[key] for r in reps], self.confidence, share=True)
-            out[key] = CommitmentEstimate(
-                id=key,
-                commitment=commitment,
-                attainment=estimate,
-                met=is_met(estimate, commitment.goal),
-                incidents=float(np.mean([r.counted[key] for r in reps])),
-                breaches=float(np.mean([r.breaches[key] for r in reps])),
-            )
-        return out
+        return {
+            key: estimate_commitment(self.scenario, key, self.replications)
+            for key in self.scenario.commitment_ids()
+        }
 
     def _estimate(self, commitment: int | str) -> CommitmentEstimate:
         if isinstance(commitment, int):
@@ -239,9 +323,17 @@ class RunResult:
         """Whether a commitment (id or position) is met at the stated confidence."""
         return self._estimate(commitment).met
 
+    def verdict(self, commitment: int | str) -> Verdict:
+        """``"met"``, ``"not met"`` or ``"undecided"`` (see :mod:`simsvc.verdicts`)."""
+        return self._estimate(commitment).verdict
+
+    def breach_risk(self, commitment: int | str) -> Estimate:
+        """The share of assessment periods whose attainment is below the goal."""
+        return self._estimate(commitment).breach_risk
+
     @property
     def all_met(self) -> bool:
-        """Whether every commitment is met."""
+        """Whether every commitment's verdict is ``"met"``."""
         return all(e.met for e in self.estimates.values())
 
     def commitments(self) -> pd.DataFrame:
@@ -264,9 +356,19 @@ class RunResult:
                     "ci_low": e.attainment.ci_low,
                     "ci_high": e.attainment.ci_high,
                     "met": e.met,
+                    "verdict": e.verdict,
+                    "criterion": e.criterion,
+                    "period": e.period,
+                    "periods": e.periods,
+                    "breach_risk": e.breach_risk.mean,
+                    "risk_ci_low": e.breach_risk.ci_low,
+                    "risk_ci_high": e.breach_risk.ci_high,
+                    "breached_periods_per_year": e.breached_periods_per_year,
+                    "empty_periods": e.empty_periods,
                     "incidents": e.incidents,
                     "breaches": e.breaches,
                     "replications": e.attainment.n,
+                    **_penalty_summary(e.yearly_penalties),
                 }
             )
         table = pd.DataFrame(rows, index=pd.Index(list(self.estimates), name="id"))
@@ -397,7 +499,22 @@ class RunResult:
                     "zone": c.zone,
                     "attainment": e.attainment.to_dict(),
                     "met": e.met,
+                    "verdict": e.verdict,
+                    "criterion": e.criterion,
+                    "period": e.period,
+                    "periods": e.periods,
+                    "breach_risk": e.breach_risk.to_dict(),
+                    "breached_periods_per_year": e.breached_periods_per_year,
+                    "empty_periods": e.empty_periods,
                     "incidents": e.incidents,
+                    "penalty_per_year": (
+                        {
+                            k.removeprefix("penalty_"): v
+                            for k, v in _penalty_summary(e.yearly_penalties).items()
+                        }
+                        if s.costs.penalty.get(c.severity)
+                        else None
+                    ),
                 }
             )
         severities = {}

@@ -137,6 +137,10 @@ def scenario_summary(scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
+VERDICT_TEXT = {"met": "met", "not met": "NOT MET", "undecided": "undecided"}
+"""How a verdict reads in a terminal table."""
+
+
 def _share(value: float) -> str:
     return percent(value if math.isfinite(value) else None)
 
@@ -162,20 +166,38 @@ def results_summary(result: RunResult) -> str:
         "",
     ]
     rows = []
-    for row in result.commitments().itertuples():
-        met = "yes" if row.met else ("n/a" if not math.isfinite(row.ci_low) else "NO")
+    table = result.commitments()
+    for row in table.itertuples():
         rows.append(
             [
                 str(row.label),
                 percent(float(row.goal), 0),
                 _share(float(row.attainment)),
                 _interval(float(row.ci_low), float(row.ci_high)),
-                met,
+                str(row.period),
+                _share(float(row.breach_risk)),
+                _interval(float(row.risk_ci_low), float(row.risk_ci_high)),
+                VERDICT_TEXT[str(row.verdict)],
             ]
         )
-    lines.append(
-        render(rows, ["commitment", "goal", "attained", f"{conf} CI", "met"], right={1, 2})
+    header = ["commitment", "goal", "attained", f"{conf} CI", "period", "breach risk"]
+    lines.append(render(rows, [*header, f"{conf} CI", "verdict"], right={1, 2, 5}))
+    plan = s.plan
+    rule = (
+        "met: the attainment's lower bound reaches the goal"
+        if plan.criterion == "mean"
+        else f"met: the breach risk's upper bound is at most {percent(plan.max_breach_risk, 0)}"
     )
+    lines.append(
+        f"verdicts by criterion {plan.criterion!r} ({rule}); breach risk: share of periods"
+        " below the goal"
+    )
+    undecided = int((table["verdict"] == "undecided").sum())
+    if undecided:
+        lines.append(
+            f"{undecided} commitment{'s are' if undecided > 1 else ' is'} undecided: the interval"
+            " straddles the line; run more replications (--until-decided)"
+        )
     lines.append("")
     data = result.to_dict()
     rows = []
@@ -269,18 +291,23 @@ def plan_resource_rows(
 
 def _plan_verdict(result: PlanResult) -> str:
     commitments = result.space.scenario.commitment
+    rounds = result.verification_rounds
+    checked = f"{rounds} verification round{'s' if rounds != 1 else ''}"
     if result.feasible:
-        return "cheapest plan found; every commitment met on fresh seeds"
+        return f"cheapest plan found; every commitment met on fresh seeds ({checked})"
     evaluation = result.verification if result.search.feasible else result.search
     worst = evaluation.worst
     estimate = evaluation.attainment[worst]
     close = (
         f"{commitments[worst].label}: best {percent(estimate.mean)}, lower bound"
-        f" {percent(estimate.ci_low if estimate.n > 1 else None)} against a goal of"
+        f" {percent(estimate.ci_low if math.isfinite(estimate.ci_low) else None)} against a goal of"
         f" {percent(commitments[worst].goal, 0)}"
     )
     if result.search.feasible:
-        return f"the plan met every commitment in the search but not on fresh seeds ({close})"
+        return (
+            f"the plan met every commitment in the search but not on the last fresh seeds"
+            f" ({checked}; {close}): it is not claimed to hold"
+        )
     return f"no plan within the [plan] bounds meets every commitment; closest miss: {close}"
 
 
@@ -315,7 +342,7 @@ def plan_summary(result: PlanResult) -> str:
         for _, c in columns:
             entry = c["commitments"][k]
             low = entry["attainment"]["ci_low"]
-            mark = "" if entry["met"] else " NO"
+            mark = {"met": "", "not met": " NOT MET", "undecided": " undecided"}[entry["verdict"]]
             row.append(f"{percent(entry['attainment']['mean'])} (>= {percent(low)}){mark}")
         rows.append(row)
     header = ["commitment", "goal"] + [f"{name}: attained (CI low)" for name, _ in columns]

@@ -62,6 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="write every incident record to OUT.csv or OUT.parquet",
     )
+    run.add_argument(
+        "--until-decided",
+        action="store_true",
+        help="add replications in batches (doubling) until every commitment is met or not met"
+        " (same seeds as a plain run of that size)",
+    )
+    run.add_argument(
+        "--max-replications",
+        type=_positive,
+        metavar="N",
+        help="with --until-decided: stop at N replications (default 10 x the first batch)",
+    )
+    run.add_argument(
+        "--precision",
+        type=_share,
+        metavar="H",
+        help="with --until-decided: also stop a commitment's count once its interval's"
+        " half-width is at most H (a share, such as 0.005)",
+    )
 
     plan = commands.add_parser(
         "plan",

@@ -61,7 +61,7 @@ def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Calla
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simsvc.experiment import run_experiment
+    from simsvc.experiment import run_experiment, run_until_decided
     from simsvc.memory import check_size
     from simsvc.runner import default_workers
     from simsvc.terminal import results_summary
@@ -78,17 +78,43 @@ def _run(args: argparse.Namespace) -> int:
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"{args.incidents}: expected a .csv or .parquet file name")
     total = args.replications or scenario.scenario.replications
+    if not args.until_decided and (args.max_replications or args.precision is not None):
+        raise UsageError("--max-replications and --precision go with --until-decided")
+    if args.until_decided:
+        most = args.max_replications or 10 * total
+        if most < total:
+            raise UsageError(f"--max-replications {most} is below the first batch of {total}")
+        check_size(
+            scenario,
+            most,
+            workers=args.workers or default_workers(),
+            keep_incidents=args.incidents is not None,
+        )
     with _runner(args) as runner:
-        update, close = _progress_bar(total, args.quiet)
+        update, close = _progress_bar(
+            args.max_replications or 10 * total if args.until_decided else total, args.quiet
+        )
         try:
-            result = run_experiment(
-                scenario,
-                replications=args.replications,
-                seed=args.seed,
-                runner=runner,
-                keep_incidents=args.incidents is not None,
-                progress=update,
-            )
+            if args.until_decided:
+                result = run_until_decided(
+                    scenario,
+                    args.replications,
+                    args.seed,
+                    max_replications=args.max_replications,
+                    precision=args.precision,
+                    runner=runner,
+                    keep_incidents=args.incidents is not None,
+                    progress=update,
+                )
+            else:
+                result = run_experiment(
+                    scenario,
+                    replications=args.replications,
+                    seed=args.seed,
+                    runner=runner,
+                    keep_incidents=args.incidents is not None,
+                    progress=update,
+                )
         finally:
             close()
     print(results_summary(result))

@@ -7,7 +7,6 @@ common random numbers) and caches the result.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -157,9 +156,9 @@ class Evaluator:
 
     space: PlanSpace
     seed: int
-    replications: int
+    replications: int | Sequence[int]
+    """How many replications (numbered from 0), or which replication numbers."""
     runner: Runner = field(default_factory=lambda: Runner(workers=1))
-    first_replication: int = 0
     progress: Callable[[int], None] | None = None
     cache: dict[Candidate, Evaluation] = field(default_factory=dict)
     simulations: int = 0
@@ -170,6 +169,13 @@ class Evaluator:
         info = self.space.scenario.scenario
         return self.simulations * (info.horizon + info.warmup) / HOURS_PER_YEAR
 
+    @property
+    def indices(self) -> list[int]:
+        """The replication numbers every candidate is simulated with."""
+        if isinstance(self.replications, int):
+            return list(range(self.replications))
+        return list(self.replications)
+
     def evaluate(self, candidate: Candidate) -> Evaluation:
         """Simulate one candidate (cached)."""
         return self.evaluate_many([candidate])[0]
@@ -179,7 +185,7 @@ class Evaluator:
         todo = [c for c in dict.fromkeys(candidates) if c not in self.cache]
         if todo:
             scenarios = [self.space.scenario_for(c) for c in todo]
-            indices = range(self.first_replication, self.first_replication + self.replications)
+            indices = self.indices
             jobs = [Job(scenario, self.seed, r) for scenario in scenarios for r in indices]
             before = self.simulations
 
@@ -190,7 +196,7 @@ class Evaluator:
 
             results = self.runner.map(jobs, tick)
             self.simulations = before + len(jobs)
-            n = self.replications
+            n = len(indices)
             for k, (candidate, scenario) in enumerate(zip(todo, scenarios, strict=True)):
                 runs = results[k * n : (k + 1) * n]
                 self.cache[candidate] = self._judge(candidate, scenario, runs)
@@ -200,11 +206,9 @@ class Evaluator:
         self, candidate: Candidate, scenario: Scenario, runs: list[ReplicationSummary]
     ) -> Evaluation:
         result = RunResult(scenario=scenario, seed=self.seed, replications=runs)
-        attainment = [result.attainment(k) for k in range(len(scenario.commitment))]
-        shortfall = []
-        for estimate, commitment in zip(attainment, scenario.commitment, strict=True):
-            low = estimate.ci_low if math.isfinite(estimate.ci_low) else 0.0
-            shortfall.append(max(0.0, commitment.goal - low))
+        estimates = list(result.estimates.values())
+        attainment = [e.attainment for e in estimates]
+        shortfall = [e.shortfall for e in estimates]  # under the scenario's criterion
         cost = result.cost()
         return Evaluation(
             candidate, result, attainment, result.all_met, shortfall, cost["penalties"], cost

@@ -21,6 +21,8 @@ class PlanResult:
     simulations: int
     replication_years: float
     steps: list[str]
+    verification_rounds: int = 1
+    """Fresh seed sets the plan was verified on (0 when the search found no plan)."""
 
     @property
     def feasible(self) -> bool:
@@ -54,6 +56,8 @@ class PlanResult:
                     "goal": commitment.goal,
                     "attainment": evaluation.attainment[k].to_dict(),
                     "met": evaluation.result.met(k),
+                    "verdict": evaluation.result.verdict(k),
+                    "breach_risk": evaluation.result.breach_risk(k).to_dict(),
                 }
             )
         return {
@@ -73,6 +77,8 @@ class PlanResult:
             "search_estimate": self._row(self.search),
             "current": self._row(self.current),
             "stock_rule_15_percent": self._row(self.stock_rule) if self.stock_rule else None,
+            "verification_rounds": self.verification_rounds,
+            "criterion": self.space.scenario.plan.criterion,
             "simulations": self.simulations,
             "replication_years": self.replication_years,
             "steps": self.steps,

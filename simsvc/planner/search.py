@@ -6,11 +6,14 @@
    commitment is missed, add the unit with the best gain in the worst-missed
    commitment per unit of yearly cost (Sherbrooke's rule, applied to every kind
    of resource); then try removing each unit while every commitment stays met.
-3. Verify the chosen plan on fresh seeds, independent of the search's, and report
-   that verification.
+3. Verify the chosen plan on a fresh seed set, never used by the search, with at least
+   the file's replications. When the verification fails, its seeds join the search set,
+   the search continues from the plan, and a new fresh set verifies again (up to
+   ``rounds`` verifications).
 
-A plan is *feasible* when every commitment's lower confidence bound (at
-``[plan] confidence``) reaches its goal.
+A plan is *feasible* when every commitment's verdict is "met" under ``[plan] criterion``
+(:mod:`simsvc.verdicts`); "met on fresh seeds" is claimed only when the last fresh set met
+every commitment.
 """
 
 from __future__ import annotations
@@ -298,7 +301,7 @@ def plan(
             runner = stack.enter_context(Runner(workers=workers, executor=executor))
         evaluators: list[Evaluator] = []
 
-        def evaluator(first: int) -> Evaluator:
+        def evaluator(indices: list[int]) -> Evaluator:
             done = sum(e.simulations for e in evaluators)
 
             def tick(simulations: int) -> None:
@@ -306,25 +309,39 @@ def plan(
                     progress(done + simulations)
 
             assert runner is not None
-            made = Evaluator(
-                space, base_seed, count, runner, first_replication=first, progress=tick
-            )
+            made = Evaluator(space, base_seed, indices, runner, progress=tick)
             evaluators.append(made)
             return made
 
+        # The seeds that choose a plan never verify it: each verification uses a fresh set
+        # (at least the file's replications); a failed set joins the search set, and the
+        # next verification uses another fresh set.
+        searched = list(range(count))
         start = analytic_start(space)
+        rounds_run = 0
         for round_ in range(rounds):
-            search = evaluator(2 * round_ * VERIFY_OFFSET)
+            search = evaluator(searched)
             found = search_plan(search, start, with_penalties, record)
-            verify = evaluator((2 * round_ + 1) * VERIFY_OFFSET)
+            if not found.feasible:
+                checked = [found]
+                verify = search
+                break
+            checks = max(len(searched), scenario.scenario.replications)  # as strong a test
+            fresh = list(range((round_ + 1) * VERIFY_OFFSET, (round_ + 1) * VERIFY_OFFSET + checks))
+            verify = evaluator(fresh)
             checked = verify.evaluate_many([found.candidate])
-            if checked[0].feasible or not found.feasible:
+            rounds_run += 1
+            if checked[0].feasible:
+                record(
+                    f"verification round {rounds_run} on {checks} fresh seeds: every commitment met"
+                )
                 break
             record(
-                f"verification on fresh seeds misses"
-                f" {space.scenario.commitment[checked[0].worst].label}:"
-                f" searching again from this plan with new seeds"
+                f"verification round {rounds_run} on {checks} fresh seeds misses"
+                f" {space.scenario.commitment[checked[0].worst].label}: those seeds join the"
+                f" search ({len(searched) + checks} replications) and the plan is searched again"
             )
+            searched += fresh
             start = found.candidate
         rule = stock_rule_candidate(space, found.candidate) if space.stock_keys else None
         others = verify.evaluate_many([space.current()] + ([rule] if rule else []))
@@ -338,4 +355,5 @@ def plan(
         simulations=sum(e.simulations for e in evaluators),
         replication_years=sum(e.replication_years for e in evaluators),
         steps=steps,
+        verification_rounds=rounds_run,
     )

@@ -107,6 +107,10 @@ Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _WORKWEEK: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 Metric = Literal["response", "arrival", "resolution"]
 Clock = Literal["24x7", "business"]
+Period = Literal["month", "quarter", "year", "horizon"]
+Criterion = Literal["mean", "risk"]
+"""``mean``: met when attainment's lower bound reaches the goal; ``risk``: met when the
+breach risk's upper bound is at most ``[plan] max_breach_risk``."""
 
 
 class _Table(BaseModel):
@@ -160,6 +164,9 @@ class Commitment(_Table):
     goal: Annotated[float, Field(gt=0, le=1)] = 0.95
     clock: Clock = "24x7"
     zone: Id | None = None
+    period: Period | None = Field(
+        default=None, description="month, quarter, year or horizon; default [plan] period"
+    )
 
     @property
     def label(self) -> str:
@@ -299,9 +306,13 @@ class Costs(_Table):
 
 
 class PlanBounds(_Table):
-    """``[plan]``: the confidence a plan must reach and the planner's search bounds."""
+    """``[plan]``: how verdicts are reached (confidence, period, criterion) and the
+    planner's search bounds."""
 
     confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    period: Period = "horizon"
+    criterion: Criterion = "mean"
+    max_breach_risk: Annotated[float, Field(gt=0, lt=1)] = 0.05
     max_engineers_per_base: int = Field(default=20, ge=0, le=10_000)
     max_desk_agents: int = Field(default=20, ge=0, le=10_000)
     max_stock_per_part: int = Field(default=50, ge=0, le=1_000_000)
@@ -363,6 +374,10 @@ class Scenario(_Table):
         from simsvc.scenario.variant import evolve
 
         return evolve(self, changes)
+
+    def period_of(self, commitment: Commitment) -> Period:
+        """The period a commitment is assessed over: its own, else ``[plan] period``."""
+        return commitment.period or self.plan.period
 
     def priority_of(self, severity_id: str) -> int:
         """The dispatch priority of a severity (1 first); by file order when not given."""
