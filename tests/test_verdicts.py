@@ -286,3 +286,39 @@ def test_a_plan_chosen_on_lucky_seeds_is_not_claimed_to_hold() -> None:
     text = plan_summary(result)
     assert "met on fresh seeds" not in text.splitlines()[0]
     assert "not claimed to hold" in text or "no plan" in text
+
+
+# -- promises with their sample size --------------------------------------------------------
+
+
+def test_a_promise_cell_with_too_few_incidents_says_how_many_it_needs() -> None:
+    from simsvc.planner.promise import incidents_needed, promise_table
+
+    # About 6 incidents in each of 5 replications: 30 cannot prove 95% at 95% confidence,
+    # even if every one is within the bound ((0.025)^(1/n) >= 0.95 needs n >= 72).
+    assert incidents_needed(0.95, 0.95) == 72
+    assert 0.025 ** (1 / 72) >= 0.95 > 0.025 ** (1 / 71)
+    result = simsvc.run_experiment(bernoulli(1.0), workers=1)
+    table = promise_table(result, 0.95)
+    cell = table.rows[0].cells["resolution"]
+    assert cell.hours is None and cell.needed == 72 and 0 < cell.incidents < 72
+    assert f"too few incidents (n={cell.incidents}; needs 72)" in table.render()
+    many = simsvc.run_experiment(bernoulli(1.0), 20, workers=1)
+    cell = promise_table(many, 0.95).rows[0].cells["resolution"]
+    assert cell.incidents >= 72 and cell.hours is not None and cell.needed is None
+    assert f"(n={cell.incidents:,})" in promise_table(many, 0.95).render()
+
+
+def test_the_quantile_interval_covers_the_true_quantile() -> None:
+    from simsvc.planner.promise import quantile_interval
+
+    rng = np.random.default_rng(5)
+    true = -math.log(0.05)  # the 95% quantile of an exponential with mean 1
+    trials, covered = 2000, 0
+    for _ in range(trials):
+        value, low, high = quantile_interval(rng.exponential(1.0, 300), 0.95, 0.95)
+        assert low is not None and high is not None and value is not None
+        assert low <= value <= high
+        covered += low <= true <= high
+    assert covered / trials >= coverage_floor(0.95, trials)
+    assert covered / trials <= 1 - (1 - 0.95) / 4  # order statistics are not [min, max]
