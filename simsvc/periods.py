@@ -3,9 +3,13 @@
 A tender assesses "95% of level-1 faults on site within 2 hours" over a period (each
 month, quarter or year, or the whole contract) and pays a penalty for every period that
 misses. An incident belongs to the period of its report, on the calendar that starts at
-``[calendar] start`` when the horizon starts (simulated hour ``warmup``). Periods are
-numbered from 0, the period holding the first hour of the horizon; the first and last
-may be partial (a horizon starting on 4 January has a short first month).
+``[calendar] start`` when the horizon starts (simulated hour ``warmup``).
+
+Periods are calendar months, quarters or years, numbered from 0. A horizon rarely starts
+and ends on period boundaries: a partial period at either end that covers at least half
+of its calendar length is assessed on its own; a shorter stub (the three days of January
+left by a 365-day horizon that starts on 4 January) is joined to its neighbour, so that
+no period is assessed on a handful of incidents.
 """
 
 from __future__ import annotations
@@ -30,29 +34,65 @@ def _absolute(period: Period, stamps: np.ndarray) -> np.ndarray:
     return months if period == "month" else months // 3  # 1970-01 starts a quarter
 
 
+def _begin(period: Period, absolute: int) -> np.datetime64:
+    """The first instant of an absolute period number."""
+    if period == "year":
+        return np.datetime64(absolute, "Y").astype("datetime64[s]")
+    month = absolute if period == "month" else absolute * 3
+    return np.datetime64(month, "M").astype("datetime64[s]")
+
+
 def _stamps(hours: np.ndarray, start: dt.date, warmup: float) -> np.ndarray:
     origin = np.datetime64(start.isoformat(), "s")
     seconds = np.floor((np.asarray(hours, float) - warmup) * 3600.0).astype(np.int64)
     return origin + seconds.astype("timedelta64[s]")
 
 
+def _layout(
+    period: Period, start: dt.date, warmup: float, horizon: float
+) -> tuple[int, int, bool, bool]:
+    """First and last absolute period, and whether the first and last are short stubs."""
+    first_stamp, last_stamp = _stamps(np.asarray([warmup, warmup + horizon]), start, warmup)
+    first = int(_absolute(period, np.asarray([first_stamp]))[0])
+    last = int(_absolute(period, np.asarray([last_stamp - np.timedelta64(1, "s")]))[0])
+    if last == first:
+        return first, last, False, False
+
+    def covered(absolute: int, begin: np.datetime64, end: np.datetime64) -> float:
+        length = _begin(period, absolute + 1) - _begin(period, absolute)
+        return float((end - begin) / length)
+
+    merge_head = covered(first, first_stamp, _begin(period, first + 1)) < 0.5
+    # a short last period joins the one before it, unless that one was joined to the first
+    merge_tail = covered(last, _begin(period, last), last_stamp) < 0.5
+    merge_tail = merge_tail and last - 1 >= first + merge_head
+    return first, last, merge_head, merge_tail
+
+
 def period_index(
-    report_hours: np.ndarray, *, period: Period, start: dt.date, warmup: float
+    report_hours: np.ndarray,
+    *,
+    period: Period,
+    start: dt.date,
+    warmup: float,
+    horizon: float,
 ) -> np.ndarray:
-    """The period (0 = the one the horizon starts in) of each report time (hours)."""
+    """The assessed period (numbered from 0) of each report time (hours)."""
     hours = np.asarray(report_hours, float)
     if period == "horizon":
         return np.zeros(len(hours), np.int64)
-    first = _absolute(period, _stamps(np.asarray([warmup]), start, warmup))[0]
-    return _absolute(period, _stamps(hours, start, warmup)) - first
+    first, last, merge_head, merge_tail = _layout(period, start, warmup, horizon)
+    raw = _absolute(period, _stamps(hours, start, warmup))
+    raw = np.clip(raw, first + merge_head, last - merge_tail)
+    return raw - (first + merge_head)
 
 
 def period_count(*, period: Period, start: dt.date, warmup: float, horizon: float) -> int:
-    """How many periods (some partial) the horizon of ``horizon`` hours touches."""
+    """How many periods the horizon of ``horizon`` hours is assessed over."""
     if period == "horizon":
         return 1
-    last = warmup + horizon - 1e-6  # the last instant of the horizon
-    return int(period_index(np.asarray([last]), period=period, start=start, warmup=warmup)[0]) + 1
+    first, last, merge_head, merge_tail = _layout(period, start, warmup, horizon)
+    return last - first + 1 - int(merge_head) - int(merge_tail)
 
 
 def horizon_years(horizon: float) -> float:

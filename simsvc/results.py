@@ -122,7 +122,11 @@ def summarise(
             period=period, start=scenario.calendar.start, warmup=info.warmup, horizon=info.horizon
         )
         index = period_index(
-            sub["report"], period=period, start=scenario.calendar.start, warmup=info.warmup
+            sub["report"],
+            period=period,
+            start=scenario.calendar.start,
+            warmup=info.warmup,
+            horizon=info.horizon,
         )
         period_counted.append(np.bincount(index, minlength=size).astype(np.int32))
         period_met.append(np.bincount(index[within], minlength=size).astype(np.int32))

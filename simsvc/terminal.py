@@ -255,8 +255,11 @@ def results_summary(result: RunResult) -> str:
 
 
 def _hours(value: float | None) -> str:
+    """A clock for a table: seconds under a minute, minutes under an hour, then hours, days."""
     if value is None:
         return "n/a"
+    if value < 1 / 60:
+        return f"{value * 3600:.0f}s"
     if value < 1:
         return f"{value * 60:.1f}min"
     return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"

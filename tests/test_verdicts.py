@@ -195,7 +195,7 @@ def test_every_replication_at_100_percent_still_has_an_interval() -> None:
 
 
 def test_an_incident_at_2359_on_the_last_day_of_a_quarter_belongs_to_that_quarter() -> None:
-    start, warmup = dt.date(2027, 1, 4), 48.0
+    start, warmup, horizon = dt.date(2027, 1, 4), 48.0, 365 * 24.0
 
     def hours(when: dt.datetime) -> float:
         return warmup + (when - dt.datetime(2027, 1, 4)).total_seconds() / 3600
@@ -206,23 +206,27 @@ def test_an_incident_at_2359_on_the_last_day_of_a_quarter_belongs_to_that_quarte
             hours(dt.datetime(2027, 3, 31, 23, 59)),
             hours(dt.datetime(2027, 4, 1, 0, 0)),
             hours(dt.datetime(2027, 12, 31, 23, 59, 59)),
-            hours(dt.datetime(2028, 1, 1)),
+            hours(dt.datetime(2028, 1, 2)),  # in the 3-day stub the horizon ends with
         ]
     )
-    quarters = period_index(stamps, period="quarter", start=start, warmup=warmup)
-    assert quarters.tolist() == [0, 0, 1, 3, 4]
-    months = period_index(stamps, period="month", start=start, warmup=warmup)
-    assert months.tolist() == [0, 2, 3, 11, 12]
-    assert period_index(stamps, period="year", start=start, warmup=warmup).tolist() == [
-        0,
-        0,
-        0,
-        0,
-        1,
-    ]
-    assert period_count(period="quarter", start=start, warmup=warmup, horizon=365 * 24) == 5
-    assert period_count(period="month", start=start, warmup=warmup, horizon=365 * 24) == 13
-    assert period_count(period="horizon", start=start, warmup=warmup, horizon=10.0) == 1
+    where = {"start": start, "warmup": warmup, "horizon": horizon}
+    assert period_index(stamps, period="quarter", **where).tolist() == [0, 0, 1, 3, 3]
+    assert period_index(stamps, period="month", **where).tolist() == [0, 2, 3, 11, 11]
+    assert period_index(stamps, period="year", **where).tolist() == [0, 0, 0, 0, 0]
+    assert period_index(stamps, period="horizon", **where).tolist() == [0] * 5
+    # January 2028 holds 3 of the horizon's days: joined to December, not assessed alone;
+    # January 2027 holds 28 of 31 days: assessed on its own.
+    assert period_count(period="quarter", **where) == 4
+    assert period_count(period="month", **where) == 12
+    assert period_count(period="year", **where) == 1
+    # A short first month joins the second: 20 January to 31 March is February and March.
+    short = {"start": dt.date(2027, 1, 20), "warmup": 0.0, "horizon": 70 * 24.0}
+    assert period_count(period="month", **short) == 2
+    days = np.asarray([0.0, 13.0, 45.0]) * 24  # 20 January, 2 February, 6 March
+    assert period_index(days, period="month", **short).tolist() == [0, 0, 1]
+    # ... and with stubs at both ends (20 January to 9 March), February is assessed alone.
+    both = {"start": dt.date(2027, 1, 20), "warmup": 0.0, "horizon": 48 * 24.0}
+    assert period_count(period="month", **both) == 1
 
 
 def test_an_empty_period_is_not_a_breach_and_is_counted() -> None:

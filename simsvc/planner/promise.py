@@ -475,6 +475,7 @@ def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
                             period=period,
                             start=scenario.calendar.start,
                             warmup=info.warmup,
+                            horizon=info.horizon,
                         )
                     )
                 cells[metric] = tightest_bound(
