@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -77,15 +78,36 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle: workers stop when the parent cancels them,
-    # instead of each printing its own traceback.
+def _start_worker(parent: int) -> None:
+    """Set up a pool worker: Ctrl-C is the parent's, and the worker dies with its parent.
+
+    Ctrl-C reaches every process of the terminal: workers stop when the parent cancels
+    them, instead of each printing its own traceback. A parent killed outright (SIGKILL)
+    cannot cancel anything, so on Linux the kernel is asked to kill the worker when the
+    parent dies (``PR_SET_PDEATHSIG``); elsewhere workers end when their pipe closes.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the pipe still ends the worker
+            return
+        if os.getppid() != parent:  # the parent died before the request took hold
+            os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers leave Ctrl-C to the parent process."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)
+    )
 
 
 class Runner:
