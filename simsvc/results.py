@@ -80,8 +80,8 @@ class ReplicationSummary:
     breached, incidents counted); ``period_counted`` and ``period_met`` by commitment id,
     one entry per assessment period (:mod:`simsvc.periods`); ``incidents`` (counted) and
     ``clocks`` (hours of the three clocks of counted incidents) by severity id;
-    ``base_utilization`` by base id; ``fill_rate`` and ``mean_backorders`` by depot id; ``columns`` the incident records,
-    when kept.
+    ``base_utilization`` by base id; ``fill_rate`` and ``mean_backorders`` by depot id;
+    ``columns`` the incident records, when kept.
     """
 
     attainment: ById[float]
@@ -420,7 +420,9 @@ class RunResult:
         for d in self.scenario.depot:
             fill = self._share([r.fill_rate[d.id] for r in self.replications])
             backorders = mean_ci(
-                [r.mean_backorders[d.id] for r in self.replications], self.confidence
+                [r.mean_backorders[d.id] for r in self.replications],
+                self.confidence,
+                nonnegative=True,
             )
             rows.append(
                 {
@@ -524,7 +526,9 @@ class RunResult:
         severities = {}
         for severity in s.severity:
             entry: dict[str, Any] = {
-                "incidents": mean_ci([r.incidents[severity.id] for r in reps], conf).to_dict()
+                "incidents": mean_ci(
+                    [r.incidents[severity.id] for r in reps], conf, nonnegative=True
+                ).to_dict()
             }
             for metric in METRICS:
                 pooled = np.concatenate([r.clocks[severity.id][metric] for r in reps])
@@ -548,7 +552,9 @@ class RunResult:
             d.id: {
                 "stock": {p.id: levels[d.id, p.id] for p in s.part},
                 "fill_rate": self._share([r.fill_rate[d.id] for r in reps]).to_dict(),
-                "mean_backorders": mean_ci([r.mean_backorders[d.id] for r in reps], conf).to_dict(),
+                "mean_backorders": mean_ci(
+                    [r.mean_backorders[d.id] for r in reps], conf, nonnegative=True
+                ).to_dict(),
             }
             for d in s.depot
         }
@@ -566,7 +572,9 @@ class RunResult:
                 "desk": desk,
                 "depots": depots,
                 "inspections": {
-                    "done": mean_ci([r.inspections_done for r in reps], conf).to_dict()
+                    "done": mean_ci(
+                        [r.inspections_done for r in reps], conf, nonnegative=True
+                    ).to_dict()
                 },
                 "open_at_end": int(sum(r.still_open for r in reps)),
                 "cost": self.cost(),

@@ -55,10 +55,17 @@ def student_t_quantile(probability: float, df: int) -> float:
     return float(stdtrit(df, probability))
 
 
-def mean_ci(values: np.ndarray | list[float], confidence: float, share: bool = False) -> Estimate:
+def mean_ci(
+    values: np.ndarray | list[float],
+    confidence: float,
+    share: bool = False,
+    *,
+    nonnegative: bool = False,
+) -> Estimate:
     """Mean of the finite values and its Student-t interval at ``confidence``.
 
-    For a ``share`` (a proportion) the interval is clipped to [0, 1].
+    The interval respects the quantity's range: [0, 1] for a ``share``, [0, inf) for a
+    ``nonnegative`` quantity (a count, a backorder level), and always contains the mean.
     """
     data = np.asarray(values, dtype=float)
     data = data[np.isfinite(data)]
@@ -71,9 +78,11 @@ def mean_ci(values: np.ndarray | list[float], confidence: float, share: bool = F
     half = student_t_quantile((1 + confidence) / 2, n - 1) * float(data.std(ddof=1))
     half /= math.sqrt(n)
     low, high = mean - half, mean + half
+    if share or nonnegative:
+        low = max(low, 0.0)
     if share:
-        low, high = max(low, 0.0), min(high, 1.0)
-    return Estimate(mean, low, high, n)
+        high = min(high, 1.0)
+    return Estimate(mean, min(low, mean), max(high, mean), n)
 
 
 def clock_summary(hours: np.ndarray) -> dict[str, float | None]:

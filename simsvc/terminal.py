@@ -192,6 +192,10 @@ def results_summary(result: RunResult) -> str:
         f"verdicts by criterion {plan.criterion!r} ({rule}); breach risk: share of periods"
         " below the goal"
     )
+    if len(result.replications) < 2:
+        lines.append(
+            "utilisation and fill-rate intervals need at least two replications: pass -n 2 or more"
+        )
     undecided = int((table["verdict"] == "undecided").sum())
     if undecided:
         lines.append(
@@ -301,6 +305,9 @@ def _plan_verdict(result: PlanResult) -> str:
     evaluation = result.verification if result.search.feasible else result.search
     worst = evaluation.worst
     estimate = evaluation.attainment[worst]
+    if not math.isfinite(estimate.mean):
+        close = f"{commitments[worst].label}: no incident it counts was simulated"
+        return f"no plan within the [plan] bounds meets every commitment ({close})"
     close = (
         f"{commitments[worst].label}: best {percent(estimate.mean)}, lower bound"
         f" {percent(estimate.ci_low if math.isfinite(estimate.ci_low) else None)} against a goal of"
