@@ -37,9 +37,9 @@ def _absolute(period: Period, stamps: np.ndarray) -> np.ndarray:
 def _begin(period: Period, absolute: int) -> np.datetime64:
     """The first instant of an absolute period number."""
     if period == "year":
-        return np.datetime64(absolute, "Y").astype("datetime64[s]")
-    month = absolute if period == "month" else absolute * 3
-    return np.datetime64(month, "M").astype("datetime64[s]")
+        return np.datetime64(f"{1970 + absolute:04d}-01-01T00:00:00", "s")
+    month = absolute if period == "month" else absolute * 3  # months since 1970-01
+    return np.datetime64(f"{1970 + month // 12:04d}-{month % 12 + 1:02d}-01T00:00:00", "s")
 
 
 def _stamps(hours: np.ndarray, start: dt.date, warmup: float) -> np.ndarray:
@@ -83,8 +83,8 @@ def period_index(
         return np.zeros(len(hours), np.int64)
     first, last, merge_head, merge_tail = _layout(period, start, warmup, horizon)
     raw = _absolute(period, _stamps(hours, start, warmup))
-    raw = np.clip(raw, first + merge_head, last - merge_tail)
-    return raw - (first + merge_head)
+    clipped: np.ndarray = np.clip(raw, first + merge_head, last - merge_tail)
+    return clipped - (first + merge_head)
 
 
 def period_count(*, period: Period, start: dt.date, warmup: float, horizon: float) -> int:

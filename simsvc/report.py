@@ -9,7 +9,9 @@ themselves and the results JSON. Every file is written atomically.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from simsvc.experiment import run_experiment
 from simsvc.planner.promise import PromiseTable, promise_table
 from simsvc.result_files import atomic_path, write_json, write_text
 from simsvc.results import RunResult
+from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
 from simsvc.terminal import percent, plan_columns, plan_resource_rows
 
@@ -75,23 +78,27 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
 
 
 def commitments_html(result: RunResult) -> str:
-    """The commitments of a run: goal, attainment, confidence interval, met."""
-    data = result.to_dict()
+    """The commitments of a run (``result.commitments()``): goal, attainment, interval, met."""
     rows = []
-    for entry, commitment in zip(data["commitments"], result.scenario.commitment, strict=True):
-        a = entry["attainment"]
-        ci = "n/a" if a["ci_low"] is None else f"{percent(a['ci_low'])} to {percent(a['ci_high'])}"
+    for row in result.commitments().to_dict(orient="index").values():
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        ci = "n/a" if math.isnan(low) else f"{_share(low)} to {_share(high)}"
         rows.append(
             [
-                commitment.label,
-                percent(entry["goal"], 0),
-                percent(a["mean"]),
+                str(row["label"]),
+                percent(float(row["goal"]), 0),
+                _share(float(row["attainment"])),
                 ci,
-                "yes" if entry["met"] else "NO",
+                "yes" if row["met"] else "NO",
             ]
         )
-    conf = percent(data["confidence"], 0)
+    conf = percent(result.confidence, 0)
     return _table(["commitment", "goal", "attained", f"{conf} CI", "met"], rows, {1, 2})
+
+
+def _share(value: float) -> str:
+    """``97.3%``; ``n/a`` for NaN (no counted incident, or one replication)."""
+    return percent(None if math.isnan(value) else value)
 
 
 def promise_html(table: PromiseTable, lang: str) -> str:
@@ -173,23 +180,33 @@ def write_report(
     out: str | Path,
     replications: int | None = None,
     seed: int | None = None,
+    *,
     workers: int | None = None,
     executor: Executor | None = None,
+    runner: Runner | None = None,
     lang: str = "en",
     with_plan: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
-    """Simulate (and plan, on request) and write ``report.html``, the PNGs and results.json."""
+    """Simulate (and plan, on request) and write ``report.html``, the PNGs and results.json.
+
+    The experiment and the plan run on ``runner`` if given (it stays open), else on one
+    runner opened for the report on ``executor`` or ``workers`` local processes.
+    ``progress`` counts the experiment's replications.
+    """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    result = run_experiment(
-        scenario, replications, seed, workers, executor, keep_incidents=True, progress=progress
-    )
-    plan = None
-    if with_plan:
-        from simsvc.planner.search import plan as make_plan
+    with contextlib.ExitStack() as stack:
+        if runner is None:
+            runner = stack.enter_context(Runner(workers=workers, executor=executor))
+        result = run_experiment(
+            scenario, replications, seed, runner=runner, keep_incidents=True, progress=progress
+        )
+        plan = None
+        if with_plan:
+            from simsvc.planner.search import plan as make_plan
 
-        plan = make_plan(scenario, replications, seed, workers, executor)
+            plan = make_plan(scenario, replications, seed, runner=runner)
     report = build_report(scenario, result, lang, plan=plan)
     images: dict[str, bytes] = {}
     for _, _, figures in report.sections:

@@ -33,7 +33,7 @@ from simsvc.periods import horizon_years, period_count, period_index
 from simsvc.records import clock_hours, incident_table, selected
 from simsvc.scenario.schema import Commitment, Scenario
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
-from simsvc.verdicts import Verdict, shortfall, verdict
+from simsvc.verdicts import Evidence, Verdict, shortfall, verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +54,7 @@ class ById(Mapping[str, T], Generic[T]):
         self._ids = tuple(ids)
         self._values = tuple(values)
 
-    def __getitem__(self, key: str | int) -> T:  # type: ignore[override]
+    def __getitem__(self, key: str | int) -> T:
         if isinstance(key, int):
             return self._values[key]
         try:
@@ -226,13 +226,7 @@ def estimate_commitment(
     risk = proportion_ci(breached, assessed, plan.confidence)
     years = horizon_years(scenario.scenario.horizon)
     rate = scenario.costs.penalty.get(commitment.severity, 0.0)
-    rules = {
-        "criterion": plan.criterion,
-        "attainment": attainment,
-        "goal": commitment.goal,
-        "breach_risk": risk,
-        "max_breach_risk": plan.max_breach_risk,
-    }
+    evidence = Evidence(plan.criterion, attainment, commitment.goal, risk, plan.max_breach_risk)
     return CommitmentEstimate(
         id=key,
         commitment=commitment,
@@ -243,8 +237,8 @@ def estimate_commitment(
         breach_risk=risk,
         breached_periods_per_year=float(np.mean(breached)) / years if replications else math.nan,
         empty_periods=float(np.mean(empty)) if replications else math.nan,
-        verdict=verdict(**rules),
-        shortfall=shortfall(**rules),
+        verdict=verdict(evidence),
+        shortfall=shortfall(evidence),
         incidents=float(np.mean(counted)) if replications else math.nan,
         breaches=float(np.mean([r.breaches[key] for r in replications])) if replications else 0,
         yearly_penalties=np.asarray([rate * r.breaches[key] / years for r in replications]),

@@ -262,14 +262,14 @@ class Runner:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     index, k = running.pop(future)
-                    summaries = partial[index]
-                    summaries[k] = future.result()
-                    if all(s is not None for s in summaries):
+                    slots = partial[index]
+                    slots[k] = future.result()
+                    if all(s is not None for s in slots):
                         del partial[index]
                         done += 1
                         if progress:
                             progress(done)
-                        yield index, [s for s in summaries if s is not None]
+                        yield index, [s for s in slots if s is not None]
                 submit_more()
         except BaseException:
             for future in running:

@@ -167,17 +167,17 @@ def results_summary(result: RunResult) -> str:
     ]
     rows = []
     table = result.commitments()
-    for row in table.itertuples():
+    for row in table.to_dict("records"):
         rows.append(
             [
-                str(row.label),
-                percent(float(row.goal), 0),
-                _share(float(row.attainment)),
-                _interval(float(row.ci_low), float(row.ci_high)),
-                str(row.period),
-                _share(float(row.breach_risk)),
-                _interval(float(row.risk_ci_low), float(row.risk_ci_high)),
-                VERDICT_TEXT[str(row.verdict)],
+                str(row["label"]),
+                percent(float(row["goal"]), 0),
+                _share(float(row["attainment"])),
+                _interval(float(row["ci_low"]), float(row["ci_high"])),
+                str(row["period"]),
+                _share(float(row["breach_risk"])),
+                _interval(float(row["risk_ci_low"]), float(row["risk_ci_high"])),
+                VERDICT_TEXT[str(row["verdict"])],
             ]
         )
     header = ["commitment", "goal", "attained", f"{conf} CI", "period", "breach risk"]
@@ -220,12 +220,17 @@ def results_summary(result: RunResult) -> str:
     )
     lines.append("")
     rows = [
-        [str(name), str(b.engineers), _share(b.utilization), _interval(b.ci_low, b.ci_high)]
-        for name, b in zip(result.bases().index, result.bases().itertuples(), strict=True)
+        [
+            str(name),
+            str(b["engineers"]),
+            _share(b["utilization"]),
+            _interval(b["ci_low"], b["ci_high"]),
+        ]
+        for name, b in result.bases().to_dict("index").items()
     ]
     rows += [
-        ["(desk)", str(d.agents), _share(d.utilization), _interval(d.ci_low, d.ci_high)]
-        for d in result.desk().itertuples()
+        ["(desk)", str(d["agents"]), _share(d["utilization"]), _interval(d["ci_low"], d["ci_high"])]
+        for d in result.desk().to_dict("records")
     ]
     lines.append(render(rows, ["base", "staff", "utilisation", f"{conf} CI"], right={1, 2}))
     depots = result.depots()
@@ -234,11 +239,11 @@ def results_summary(result: RunResult) -> str:
         rows = [
             [
                 str(name),
-                _share(d.fill_rate),
-                _interval(d.ci_low, d.ci_high),
-                f"{d.mean_backorders:.3f}" if math.isfinite(d.mean_backorders) else "n/a",
+                _share(d["fill_rate"]),
+                _interval(d["ci_low"], d["ci_high"]),
+                f"{d['mean_backorders']:.3f}" if math.isfinite(d["mean_backorders"]) else "n/a",
             ]
-            for name, d in zip(depots.index, depots.itertuples(), strict=True)
+            for name, d in depots.to_dict("index").items()
         ]
         lines.append(
             render(rows, ["depot", "fill rate", f"{conf} CI", "mean backorders"], right={1, 3})

@@ -18,7 +18,7 @@ true only for the verdict ``"met"``.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from simsvc.stats import Estimate
 
@@ -28,15 +28,19 @@ VERDICTS: tuple[Verdict, ...] = ("met", "not met", "undecided")
 _SLACK = 1e-12  # a bound exactly at the goal meets it, whatever the rounding
 
 
-def verdict(
-    *,
-    criterion: str,
-    attainment: Estimate,
-    goal: float,
-    breach_risk: Estimate,
-    max_breach_risk: float,
-) -> Verdict:
+class Evidence(NamedTuple):
+    """What a verdict on one commitment rests on."""
+
+    criterion: str
+    attainment: Estimate
+    goal: float
+    breach_risk: Estimate
+    max_breach_risk: float
+
+
+def verdict(evidence: Evidence) -> Verdict:
     """The verdict on one commitment (see the module doc)."""
+    criterion, attainment, goal, breach_risk, max_breach_risk = evidence
     if criterion == "risk":
         low, high = breach_risk.ci_low, breach_risk.ci_high
         if not (math.isfinite(low) and math.isfinite(high)):
@@ -52,19 +56,13 @@ def verdict(
     return "not met" if high < goal - _SLACK else "undecided"
 
 
-def shortfall(
-    *,
-    criterion: str,
-    attainment: Estimate,
-    goal: float,
-    breach_risk: Estimate,
-    max_breach_risk: float,
-) -> float:
+def shortfall(evidence: Evidence) -> float:
     """How far a commitment is from a "met" verdict (0 when met), in shares.
 
     Under ``"mean"``: the goal less the attainment's lower bound; under ``"risk"``: the
     breach risk's upper bound less the largest risk allowed. Without data: 1.
     """
+    criterion, attainment, goal, breach_risk, max_breach_risk = evidence
     if criterion == "risk":
         high = breach_risk.ci_high
         return max(0.0, high - max_breach_risk) if math.isfinite(high) else 1.0

@@ -8,6 +8,8 @@ the plotted values are the ones the results and the theory give. Set
 
 from __future__ import annotations
 
+import ast
+import logging
 import math
 import os
 import subprocess
@@ -15,8 +17,10 @@ import sys
 import warnings
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.container import BarContainer
@@ -29,6 +33,7 @@ from simsvc.charts import text
 from simsvc.charts.clocks import BREAKDOWN, clock_samples, share_within_curve
 from simsvc.planner.analytic import offered_loads, palm_fill_rate
 from simsvc.planner.search import plan
+from simsvc.sweep.levels import COLUMNS, spares_table, staffing_table
 
 SMALL = """
 [scenario]
@@ -204,39 +209,34 @@ def goal_lines(ax: object) -> list[Line2D]:
     return [line for line in ax.get_lines() if line.get_gid() == "goal"]  # type: ignore[attr-defined]
 
 
-def test_engineers_are_shared_out_in_proportion(scenario: simsvc.Scenario) -> None:
-    assert charts.split_engineers(scenario, 3) == {"north": 2, "east": 1}
-    assert charts.split_engineers(scenario, 6) == {"north": 4, "east": 2}
-    assert charts.split_engineers(scenario, 4) == {"north": 3, "east": 1}
-    assert sum(charts.split_engineers(scenario, 7).values()) == 7
+@pytest.fixture(scope="module")
+def staffing(scenario: simsvc.Scenario) -> pd.DataFrame:
+    return staffing_table(scenario, levels=[1, 2, 3, 4], replications=2, workers=1)
 
 
-def test_staffing_curve(scenario: simsvc.Scenario, result: simsvc.RunResult) -> None:
-    table = charts.staffing_table(scenario, levels=[1, 2, 3, 4], workers=1)
-    assert len(table) == 4 * len(scenario.commitment)
-    # Common random numbers: the file's own level is the file's own run, to the digit.
-    at_file = table[table["level"] == 3]
-    for k in range(len(scenario.commitment)):
-        assert at_file["mean"].iloc[k] == pytest.approx(result.attainment(k).mean, abs=1e-12)
-    # One engineer for two bases cannot do as well as three on arrival.
-    arrival = table[table["series"] == scenario.commitment[1].label]
-    assert arrival["mean"].iloc[0] < arrival["mean"].iloc[2]
-
-    fig = rendered(charts.staffing_curve(scenario, table=table), "staffing")
+def test_staffing_curve(scenario: simsvc.Scenario, staffing: pd.DataFrame) -> None:
+    fig = rendered(charts.staffing_curve(staffing), "staffing")
     axes = fig.axes
     assert [ax.get_title() for ax in axes] == ["response", "on site", "resolution"]
     assert all(ax.get_xlabel() == "engineers in total (every base scaled)" for ax in axes)
     assert axes[0].get_ylabel().startswith("attainment")
+    assert fig.get_suptitle().startswith("Two-base test operation")
+    assert "over 2 replications" in fig.get_suptitle()
     by_metric = {"response": 1, "on site": 2, "resolution": 2}
     for ax in axes:
         lines = labelled_lines(ax)
         assert len(lines) == by_metric[ax.get_title()]
         assert all(list(line.get_xdata()) == [1, 2, 3, 4] for line in lines)
+        for line in lines:
+            rows = staffing[staffing["series"] == line.get_label()]
+            assert list(line.get_ydata()) == rows["mean"].tolist()
         assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == len(lines)
         goals = sorted({line.get_ydata()[0] for line in goal_lines(ax)})
         wanted = {c.goal for c in scenario.commitment if c.label in {x.get_label() for x in lines}}
         assert goals == sorted(wanted)
-    feasible = table.groupby("level")["met"].all()
+    current = [line for line in axes[0].get_lines() if line.get_linestyle() == ":"]
+    assert current[0].get_xdata()[0] == 3
+    feasible = staffing.groupby("level")["met"].all()
     cheapest = [line for line in axes[0].get_lines() if line.get_gid() == "cheapest"]
     if feasible.any():
         assert cheapest[0].get_xdata()[0] == feasible[feasible].index[0]
@@ -244,47 +244,65 @@ def test_staffing_curve(scenario: simsvc.Scenario, result: simsvc.RunResult) -> 
         assert not cheapest
 
 
+def commitment_row(level: int, key: str, label: str, mean: float, met: bool) -> dict[str, Any]:
+    """A hand-made attainment row of a level table."""
+    return {
+        "level": level,
+        "series": label,
+        "kind": "attainment",
+        "commitment": key,
+        "metric": "arrival",
+        "goal": 0.9,
+        "mean": mean,
+        "ci_low": mean - 0.02,
+        "ci_high": min(mean + 0.02, 1.0),
+        "met": met,
+    }
+
+
+def test_staffing_curve_draws_a_table_as_given() -> None:
+    # Two commitments with the same label (other goals would do it) are two curves.
+    rows = [
+        commitment_row(level, key, "L1 arrival <= 2h", mean, met)
+        for level, key, mean, met in [
+            (0, "a", 0.50, False),
+            (0, "b", 0.60, False),
+            (1, "a", 0.93, True),
+            (1, "b", 0.80, False),
+            (2, "a", 0.97, True),
+            (2, "b", 0.95, True),
+        ]
+    ]
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table.attrs.update(scenario="By hand", base="east", current=1, confidence=0.95, replications=9)
+    fig = rendered(charts.staffing_curve(table), "staffing_by_hand")
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "engineers at east"
+    lines = labelled_lines(ax)
+    assert [list(line.get_ydata()) for line in lines] == [[0.5, 0.93, 0.97], [0.6, 0.8, 0.95]]
+    (cheapest,) = [line for line in ax.get_lines() if line.get_gid() == "cheapest"]
+    assert cheapest.get_xdata()[0] == 2
+    assert fig.get_suptitle().startswith("By hand")
+    assert "95% confidence interval over 9 replications" in fig.get_suptitle()
+
+
 def test_staffing_curve_at_one_base(scenario: simsvc.Scenario) -> None:
-    fig = rendered(
-        charts.staffing_curve(scenario, base="east", levels=[0, 1, 2], replications=2, workers=1),
-        "staffing_east",
-    )
+    table = staffing_table(scenario, base="east", levels=[0, 1, 2], replications=2, workers=1)
+    fig = rendered(charts.staffing_curve(table), "staffing_east")
     assert fig.axes[0].get_xlabel() == "engineers at east"
     assert list(labelled_lines(fig.axes[1])[0].get_xdata()) == [0, 1, 2]
-    with pytest.raises(ValueError, match="unknown base 'west'"):
-        charts.staffing_table(scenario, base="west", levels=[1], workers=1)
-
-
-def test_part_fill_rate_is_the_depots_own_count(scenario: simsvc.Scenario) -> None:
-    # With one part in the network, a depot's fill rate is that part's fill rate.
-    only_psu = simsvc.parse_scenario(
-        SMALL.replace(
-            'parts = { psu = 0.6, board = 0.4 }\nspare_unit = "board"', "parts = { psu = 1.0 }"
-        )
-    )
-    run = simsvc.run_experiment(only_psu, workers=1, keep_incidents=True)
-    for r in run.replications:
-        assert r.columns is not None
-        for depot in range(2):
-            ours = charts.part_fill_rate(only_psu, r.columns, depot, 0)
-            assert ours == pytest.approx(r.fill_rate[depot], abs=1e-12) or (
-                math.isnan(ours) and math.isnan(r.fill_rate[depot])
-            )
 
 
 def test_spares_curve(scenario: simsvc.Scenario) -> None:
-    table = charts.spares_table(scenario, "north-store", "psu", levels=range(0, 5), workers=1)
-    fill = table[table["kind"] == "fill_rate"]
-    assert fill["mean"].iloc[0] == 0.0  # nothing in stock: nothing served at once
-    assert fill["mean"].iloc[-1] >= fill["mean"].iloc[0]
-    assert table.attrs["stock_rule"] == 3  # 15% of the 16 units the north base serves, up
-
-    fig = rendered(charts.spares_curve(scenario, "north-store", "psu", table=table), "spares")
+    table = spares_table(scenario, "north-store", "psu", range(0, 5), replications=2, workers=1)
+    fig = rendered(charts.spares_curve(table), "spares")
     left, right = fig.axes
     assert left.get_xlabel() == "base stock of psu at north-store (units)"
     assert left.get_ylabel().startswith("fill rate")
     simulated, palm = labelled_lines(left)
     assert list(simulated.get_xdata()) == [0, 1, 2, 3, 4]
+    fill = table[table["kind"] == "fill_rate"]
+    assert list(simulated.get_ydata()) == fill["mean"].tolist()
     demand = offered_loads(scenario).part_demand[(0, 0)]
     expected = [palm_fill_rate(s, demand, 240.0) for s in range(5)]
     assert np.allclose(palm.get_ydata(), expected)
@@ -296,6 +314,7 @@ def test_spares_curve(scenario: simsvc.Scenario) -> None:
     )
     rule = [line for line in left.get_lines() if line.get_linestyle() == "-."]
     assert rule and rule[0].get_xdata()[0] == 3
+    assert "psu at north-store" in fig.get_suptitle()
 
 
 def test_promise_frontier(scenario: simsvc.Scenario, result: simsvc.RunResult) -> None:
@@ -341,12 +360,10 @@ def test_promise_frontier_on_the_business_clock(
         charts.promise_frontier(lean, "L2", clock="business")
     # Without incident records the 24x7 clocks of the replications are enough.
     assert len(labelled_lines(charts.promise_frontier(lean, "L1").axes[0])) >= 3
-    # A scenario is simulated first.
-    fig = rendered(
-        charts.promise_frontier(scenario, "L2", replications=2, workers=1, zone="city"),
-        "frontier_zone",
-    )
+    fig = rendered(charts.promise_frontier(result, "L2", zone="city"), "frontier_zone")
     assert "zone city" in fig.axes[0].get_title()
+    points = [line for line in fig.axes[0].get_lines() if line.get_gid() == "commitment"]
+    assert [(p.get_xdata()[0], p.get_ydata()[0]) for p in points] == [(4.0, 0.9)]
 
 
 def test_time_breakdown_adds_up_to_the_resolution_clock(result: simsvc.RunResult) -> None:
@@ -433,11 +450,29 @@ def test_site_map(scenario: simsvc.Scenario, result: simsvc.RunResult) -> None:
     assert [line.get_ydata()[0] for line in colourbar.get_lines()] == [0.9]
 
 
+def test_site_attainment_counts_the_commitments_own_incidents(result: simsvc.RunResult) -> None:
+    ids = result.scenario.commitment_ids()
+    table = result.commitments()
+    runs = len(result.replications)
+    for k, key in enumerate(ids):
+        per_site = charts.site_attainment(result, key)
+        pd.testing.assert_frame_equal(per_site, charts.site_attainment(result, k))
+        assert per_site["incidents"].sum() == pytest.approx(table.loc[key, "incidents"] * runs)
+    with pytest.raises(ValueError, match="unknown commitment 'nope'"):
+        charts.site_attainment(result, "nope")
+
+
 def test_site_map_of_a_zone_shows_that_zone(
-    scenario: simsvc.Scenario, result: simsvc.RunResult
+    scenario: simsvc.Scenario, result: simsvc.RunResult, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fig = rendered(charts.site_map(scenario, result, commitment=3), "site_map_zone")
+    key = scenario.commitment_ids()[3]
+    with caplog.at_level(logging.WARNING, logger="matplotlib"):
+        fig = rendered(charts.site_map(scenario, result, commitment=key), "site_map_zone")
+    # Fixed limits with an aspect that adjusts the limits would make matplotlib log
+    # "Ignoring fixed x limits to fulfill fixed data aspect".
+    assert [r.getMessage() for r in caplog.records] == []
     ax = fig.axes[0]
+    assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(34.29)), rel=1e-3)
     assert "(city)" in ax.get_title()
     city = [s.location for s in scenario.site if s.zone == "city"]
     east = [s.location for s in scenario.site if s.zone == "east"]
@@ -508,6 +543,58 @@ def test_chinese_labels(result: simsvc.RunResult) -> None:
 def test_bad_language() -> None:
     with pytest.raises(ValueError, match="lang must be one of en, zh"):
         text.Labels("fr")
+
+
+SIMULATING = ("simsvc.experiment", "simsvc.runner", "simsvc.model.world")
+"""Modules that simulate or run replications: charts only draw, so never import them."""
+
+
+def simulating_imports(source: str, package: str = "simsvc.charts") -> list[str]:
+    """The modules of :data:`SIMULATING` that ``source`` imports, and ``run_experiment``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parent = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (parent, node.module or "") if p)
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = [node.value]  # importlib.import_module("simsvc.runner")
+        elif isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        for name in names:
+            found |= {bad for bad in SIMULATING if name == bad or name.startswith(bad + ".")}
+            found |= {name} if name == "run_experiment" else set()
+    return sorted(found)
+
+
+def test_the_import_check_sees_simulating_imports() -> None:
+    assert simulating_imports("from simsvc.experiment import run_experiment") == [
+        "run_experiment",
+        "simsvc.experiment",
+    ]
+    assert simulating_imports("import simsvc\nsimsvc.run_experiment(s)") == ["run_experiment"]
+    assert simulating_imports("from simsvc import runner") == ["simsvc.runner"]
+    assert simulating_imports("from ..model.world import simulate") == ["simsvc.model.world"]
+    assert simulating_imports("import simsvc.model.world as w") == ["simsvc.model.world"]
+    assert simulating_imports("from simsvc.model.calendar import WorkCalendar") == []
+
+
+def test_charts_do_not_simulate() -> None:
+    folder = Path(charts.__file__).parent
+    sources = sorted(folder.glob("*.py"))
+    assert {"clocks.py", "operation.py", "staffing.py", "spares.py"} <= {p.name for p in sources}
+    found = {
+        path.name: names
+        for path in sources
+        if (names := simulating_imports(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
 
 
 def test_charts_do_not_use_pyplot() -> None:

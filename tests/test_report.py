@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import simsvc
+from simsvc import report
 from simsvc.cli.main import main
 from simsvc.report import write_report
+from simsvc.results import ReplicationSummary
+from simsvc.runner import Job, Progress, Runner
 
 DATA = Path(__file__).parent / "data"
 BROWSER_FLAGS = [
@@ -27,12 +34,69 @@ BROWSER_FLAGS = [
 ]
 
 
+class RecordingRunner(Runner):
+    """A runner that keeps the jobs of every ``map`` call and whether it was closed."""
+
+    def __init__(self, *, workers: int | None = None, executor: Executor | None = None) -> None:
+        super().__init__(workers=workers, executor=executor)
+        self.calls: list[list[Job]] = []
+        self.closed = False
+
+    def map(
+        self, jobs: Sequence[Job], progress: Progress | None = None
+    ) -> list[ReplicationSummary]:
+        self.calls.append(list(jobs))
+        return super().map(jobs, progress)
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
+
+
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def opened() -> list[RecordingRunner]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory, opened: list[RecordingRunner]) -> Path:
     scenario = simsvc.load_scenario(DATA / "small.toml")
     folder = tmp_path_factory.mktemp("report") / "out"
-    write_report(scenario, folder, replications=3, workers=1, with_plan=True)
+
+    def recording(**options: Any) -> RecordingRunner:
+        runner = RecordingRunner(**options)
+        opened.append(runner)
+        return runner
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "Runner", recording)
+        write_report(scenario, folder, replications=3, workers=1, with_plan=True)
     return folder
+
+
+def test_report_runs_the_experiment_and_the_plan_on_one_runner(
+    report_dir: Path, opened: list[RecordingRunner]
+) -> None:
+    (runner,) = opened
+    assert runner.workers == 1 and runner.closed
+    experiment, *planning = runner.calls
+    assert [(job.replication, job.keep_incidents) for job in experiment] == [
+        (0, True),
+        (1, True),
+        (2, True),
+    ]
+    assert planning, "the plan did not run on the report's runner"
+    simulated = sum(len(jobs) for jobs in planning)
+    assert simulated == json.loads((report_dir / "plan.json").read_text())["simulations"]
+
+
+def test_report_on_a_runner_of_the_caller_leaves_it_open(tmp_path: Path) -> None:
+    scenario = simsvc.load_scenario(DATA / "small.toml")
+    with RecordingRunner(workers=1) as runner:
+        write_report(scenario, tmp_path / "out", replications=2, runner=runner)
+        assert not runner.closed
+        assert [len(jobs) for jobs in runner.calls] == [2]
+    assert (tmp_path / "out" / "report.html").is_file()
 
 
 def test_report_writes_page_images_and_results(report_dir: Path) -> None:
@@ -48,6 +112,19 @@ def test_report_writes_page_images_and_results(report_dir: Path) -> None:
     assert results["replications"] == 3 and "commitments" in results
     assert json.loads((report_dir / "plan.json").read_text())["simulations"] > 0
     assert not list(report_dir.glob("*.tmp")) and not list(report_dir.glob(".*"))
+
+
+def test_report_commitments_table_shows_each_commitments_verdict(report_dir: Path) -> None:
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    section = page.split("<h2>Commitments</h2>")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<td class=\"(yes|no)\">", section)
+    results = json.loads((report_dir / "results.json").read_text())
+    scenario = simsvc.load_scenario(DATA / "small.toml")
+    expected = [
+        (html.escape(c.label), "yes" if entry["met"] else "no")
+        for c, entry in zip(scenario.commitment, results["commitments"], strict=True)
+    ]
+    assert rows == expected
 
 
 def test_report_opens_in_chromium_with_every_image_and_no_request_out(report_dir: Path) -> None:

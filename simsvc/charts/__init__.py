@@ -4,6 +4,8 @@ Every function returns a :class:`matplotlib.figure.Figure` built with the
 object-oriented API (no ``pyplot``, no ``show()``): save it with
 ``fig.savefig("chart.png")`` or let a notebook display it. ``lang="zh"`` draws the
 labels in Chinese when a CJK font is installed (see :mod:`simsvc.charts.text`).
+Charts only draw: they read a :class:`~simsvc.results.RunResult`, a level table or a
+plan, and never simulate.
 
 =====================  ==============================================================
 staffing_curve         attainment of each commitment against engineers (one base or all)
@@ -15,7 +17,7 @@ site_map               sites, bases and depots; sites coloured by attainment
 plan_costs             yearly cost of the plan, the current resources and the 15% rule
 =====================  ==============================================================
 
-The curves that simulate have a table function for their numbers
+The staffing and spares curves draw the tables of :mod:`simsvc.sweep.levels`
 (``staffing_table``, ``spares_table``); ``breakdown_table``, ``report_profile`` and
 ``site_attainment`` give the numbers of the other charts.
 """
@@ -23,25 +25,20 @@ The curves that simulate have a table function for their numbers
 from simsvc.charts.clocks import breakdown_table, promise_frontier, time_breakdown
 from simsvc.charts.operation import load_profile, report_profile, site_attainment, site_map
 from simsvc.charts.plan import plan_costs
-from simsvc.charts.spares import part_fill_rate, spares_curve, spares_table, stock_rule_level
-from simsvc.charts.staffing import split_engineers, staffing_curve, staffing_table
+from simsvc.charts.spares import spares_curve
+from simsvc.charts.staffing import staffing_curve
 from simsvc.charts.text import cjk_font
 
 __all__ = [
     "breakdown_table",
     "cjk_font",
     "load_profile",
-    "part_fill_rate",
     "plan_costs",
     "promise_frontier",
     "report_profile",
     "site_attainment",
     "site_map",
     "spares_curve",
-    "spares_table",
-    "split_engineers",
     "staffing_curve",
-    "staffing_table",
-    "stock_rule_level",
     "time_breakdown",
 ]

@@ -1,18 +1,16 @@
 """Charts of the three clocks: how often a bound is kept, and where the hours go.
 
 The *promise frontier* of a severity is, for every bound x, the share of its
-incidents whose clock is within x: measured in each replication, then averaged
-with a Student-t interval, exactly as a commitment's attainment is. A commitment
+incidents whose clock is within x: pooled over replications, with the interval of
+:func:`simsvc.stats.proportion_ci`, exactly as a commitment's attainment is. A commitment
 is a point (bound, goal) on that chart; it is met where the lower edge of the band
 passes above the point.
 """
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
-from concurrent.futures import Executor
 
 import numpy as np
 import pandas as pd
@@ -20,13 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator, PercentFormatter
 
 from simsvc.charts.text import Labels, percent
-from simsvc.experiment import run_experiment
 from simsvc.model.calendar import WorkCalendar
 from simsvc.planner.promise import TENDER_STEPS_HOURS, format_bound
-from simsvc.records import clock_hours
+from simsvc.records import counted_clock
 from simsvc.results import METRICS, RunResult
-from simsvc.scenario.schema import Scenario
-from simsvc.stats import mean_ci
+from simsvc.stats import proportion_ci
 
 METRIC_COLOURS = {"response": "tab:blue", "arrival": "tab:orange", "resolution": "tab:green"}
 
@@ -52,67 +48,60 @@ def clock_samples(
         samples = [r.clocks[severity_id][metric].astype(float) for r in result.replications]
         return [h[~np.isnan(h)] for h in samples] if metric == "arrival" else samples
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
-    site_zone = np.asarray([site.zone or "" for site in scenario.site], object)
-    samples = []
-    for r in result.replications:
-        columns = r.columns
-        assert columns is not None
-        mask = columns["counted"] & (columns["severity"] == severity)
-        if zone is not None:
-            mask &= site_zone[columns["site"]] == zone
-        if metric == "arrival":
-            mask &= ~columns["remote"]
-        sub = {k: v[mask] for k, v in columns.items()}
-        samples.append(clock_hours(sub, metric, clock, calendar))
-    return samples
+    severity_id = scenario.severity[severity].id
+    return [
+        counted_clock(
+            r.columns,
+            scenario,
+            severity=severity_id,
+            metric=metric,
+            clock=clock,
+            zone=zone,
+            calendar=calendar,
+        )
+        for r in result.replications
+        if r.columns is not None
+    ]
 
 
 def share_within_curve(
     samples: Sequence[np.ndarray], bounds: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and CI over replications of the share within each bound (hours)."""
-    shares = []
-    for hours in samples:
-        if len(hours) == 0:
-            continue
-        ordered = np.sort(hours)
-        shares.append(np.searchsorted(ordered, bounds + 1e-9, side="right") / len(ordered))
-    if not shares:
-        nan = np.full(len(bounds), math.nan)
-        return nan, nan, nan
-    matrix = np.vstack(shares)
-    estimates = [mean_ci(matrix[:, i], confidence, share=True) for i in range(len(bounds))]
+    """Share within each bound (hours), pooled over replications, and its interval.
+
+    The estimate of the commitments table (:func:`simsvc.stats.proportion_ci` of the
+    incidents within the bound out of those counted), so that the curve at a
+    commitment's bound is that commitment's attainment, interval and all.
+    """
+    counts = [len(hours) for hours in samples]
+    within = [np.searchsorted(np.sort(hours), bounds + 1e-9, side="right") for hours in samples]
+    estimates = [
+        proportion_ci([int(w[i]) for w in within], counts, confidence) for i in range(len(bounds))
+    ]
     return (
-        np.asarray([e.mean for e in estimates]),
-        np.asarray([e.ci_low for e in estimates]),
-        np.asarray([e.ci_high for e in estimates]),
+        np.asarray([e.mean for e in estimates], float),
+        np.asarray([e.ci_low for e in estimates], float),
+        np.asarray([e.ci_high for e in estimates], float),
     )
 
 
 def promise_frontier(
-    source: RunResult | Scenario,
+    result: RunResult,
     severity: str,
     metrics: Sequence[str] = METRICS,
+    *,
     clock: str = "24x7",
     zone: str | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    executor: Executor | None = None,
     lang: str = "en",
     ymin: float = 0.0,
 ) -> Figure:
     """Share of ``severity``'s incidents within x hours, per clock, with its CI band.
 
-    ``source`` is a result, or a scenario to simulate. The file's commitments on the
-    same clock and zone are drawn as points (filled when met). A business clock or a
-    zone needs a result run with ``keep_incidents=True`` (a scenario is run so).
+    The file's commitments on the same clock and zone are drawn as points (filled when
+    met). A business clock or a zone needs a result run with ``keep_incidents=True``.
     """
     words = Labels(lang)
-    if isinstance(source, Scenario):
-        keep = clock != "24x7" or zone is not None
-        source = run_experiment(source, replications, seed, workers, executor, keep_incidents=keep)
-    result, scenario = source, source.scenario
+    scenario = result.scenario
     ids = [s.id for s in scenario.severity]
     if severity not in ids:
         raise ValueError(f"unknown severity {severity!r} (known: {', '.join(ids)})")

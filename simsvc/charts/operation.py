@@ -12,7 +12,7 @@ from matplotlib.ticker import PercentFormatter
 
 from simsvc.charts.text import Labels, percent
 from simsvc.model.calendar import WorkCalendar
-from simsvc.records import clock_hours, selected
+from simsvc.records import counted, counted_clock
 from simsvc.results import RunResult
 from simsvc.scenario.schema import Scenario
 
@@ -120,32 +120,57 @@ def _number(value: float | None, default: float = math.nan) -> float:
     return default if value is None else float(value)
 
 
-def site_attainment(result: RunResult, commitment: int) -> pd.DataFrame:
-    """Per site, the incidents a commitment counts and the share within its bound.
+def site_attainment(result: RunResult, commitment: int | str) -> pd.DataFrame:
+    """Per site, the incidents a commitment (id or position) counts and the share within
+    its bound.
 
     Pooled over replications (a site sees too few incidents per replication for an
-    interval); ``attainment`` is NaN at a site without such incidents.
+    interval); ``attainment`` is NaN at a site without such incidents. The incidents
+    are those :func:`simsvc.records.counted` selects, as for the commitment's own
+    attainment.
     """
     scenario = result.scenario
-    c = scenario.commitment[commitment]
+    index = _commitment_index(scenario, commitment)
+    c = scenario.commitment[index]
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
-    total = np.zeros(len(scenario.site), int)
-    within = np.zeros(len(scenario.site), int)
+    sites = len(scenario.site)
+    total = np.zeros(sites, int)
+    within = np.zeros(sites, int)
     for r in result.replications:
         if r.columns is None:
             raise ValueError(
                 "the site map needs the incident records: run with keep_incidents=True"
             )
-        mask = selected(r.columns, scenario, c)
-        sub = {k: v[mask] for k, v in r.columns.items()}
-        hours = clock_hours(sub, c.metric, c.clock, calendar)
-        total += np.bincount(sub["site"], minlength=len(scenario.site))
-        within += np.bincount(sub["site"][hours <= c.within + 1e-9], minlength=len(scenario.site))
+        mask = counted(r.columns, scenario, severity=c.severity, metric=c.metric, zone=c.zone)
+        site = r.columns["site"][mask]
+        hours = counted_clock(
+            r.columns,
+            scenario,
+            severity=c.severity,
+            metric=c.metric,
+            clock=c.clock,
+            zone=c.zone,
+            calendar=calendar,
+        )
+        total += np.bincount(site, minlength=sites)
+        within += np.bincount(site[hours <= c.within + 1e-9], minlength=sites)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, within / np.maximum(total, 1), np.nan)
     return pd.DataFrame(
         {"site": [s.id for s in scenario.site], "incidents": total, "attainment": share}
     )
+
+
+def _commitment_index(scenario: Scenario, commitment: int | str) -> int:
+    """The position of a commitment given by id or position."""
+    ids = scenario.commitment_ids()
+    if isinstance(commitment, str):
+        if commitment not in ids:
+            raise ValueError(f"unknown commitment {commitment!r} (known: {', '.join(ids)})")
+        return ids.index(commitment)
+    if not 0 <= commitment < len(ids):
+        raise ValueError(f"commitment {commitment} does not exist (the file has {len(ids)})")
+    return commitment
 
 
 def _default_commitment(scenario: Scenario) -> int:
@@ -156,14 +181,14 @@ def _default_commitment(scenario: Scenario) -> int:
 def site_map(
     scenario: Scenario,
     result: RunResult | None = None,
-    commitment: int | None = None,
+    commitment: int | str | None = None,
     lang: str = "en",
     labels: bool | None = None,
 ) -> Figure:
     """Sites, bases and depots on longitude and latitude (no map tiles).
 
     With a result run with ``keep_incidents=True``, sites are coloured by their
-    attainment of ``commitment`` (an index; default the file's first arrival
+    attainment of ``commitment`` (an id or position; default the file's first arrival
     commitment), green above its goal and red below. One degree of longitude is
     drawn as long as the same distance in latitude (aspect 1/cos(latitude)).
     """
@@ -175,7 +200,11 @@ def site_map(
     title = scenario.scenario.name
     zone_sites: np.ndarray | None = None
     if result is not None:
-        index = _default_commitment(result.scenario) if commitment is None else commitment
+        index = (
+            _default_commitment(result.scenario)
+            if commitment is None
+            else _commitment_index(result.scenario, commitment)
+        )
         c = result.scenario.commitment[index]
         if c.zone is not None:
             zone_sites = np.asarray([s.zone == c.zone for s in scenario.site])
@@ -278,13 +307,18 @@ def site_map(
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.45, "lw": 0},
             )
     middle = float(np.mean(np.r_[lat, blat]))
-    ax.set_aspect(1 / max(math.cos(math.radians(middle)), 0.05), adjustable="datalim")
+    aspect = 1 / max(math.cos(math.radians(middle)), 0.05)
     if zone_sites is not None and zone_sites.any():
         # A zone's commitment: show its sites (and the bases), not the whole network.
+        # The limits are fixed, so the box takes the aspect (adjusting the limits
+        # instead would override them, which matplotlib logs as a warning).
         xs, ys = np.r_[lon[zone_sites], blon], np.r_[lat[zone_sites], blat]
         pad = 0.08 * max(float(np.ptp(xs)), float(np.ptp(ys)), 0.05)
         ax.set_xlim(float(xs.min()) - pad, float(xs.max()) + pad)
         ax.set_ylim(float(ys.min()) - pad, float(ys.max()) + pad)
+        ax.set_aspect(aspect, adjustable="box")
+    else:
+        ax.set_aspect(aspect, adjustable="datalim")
     ax.set_xlabel(words("longitude"))
     ax.set_ylabel(words("latitude"))
     ax.grid(alpha=0.3)

@@ -114,28 +114,28 @@ def point_rows(axes: Sequence[Axis], point: Point, result: RunResult) -> list[di
     cost = {f"cost_{name}": amount for name, amount in result.cost().items()}
     table = result.commitments()
     all_met = bool(table["met"].all())
-    varied = {axis.path: value for axis, value in zip(axes, point, strict=True)}
+    varied: dict[str, Any] = {axis.path: value for axis, value in zip(axes, point, strict=True)}
     rows = []
-    for row in table.itertuples():
+    for row in table.to_dict("records"):
         rows.append(
             varied
             | {
-                "commitment": row.label,
-                "severity": row.severity,
-                "metric": row.metric,
-                "clock": row.clock,
-                "zone": row.zone,
-                "within_hours": row.within_hours,
-                "goal": row.goal,
-                "attainment": row.attainment,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "met": bool(row.met),
-                "verdict": row.verdict,
-                "period": row.period,
-                "breach_risk": row.breach_risk,
-                "risk_ci_low": row.risk_ci_low,
-                "risk_ci_high": row.risk_ci_high,
+                "commitment": row["label"],
+                "severity": row["severity"],
+                "metric": row["metric"],
+                "clock": row["clock"],
+                "zone": row["zone"],
+                "within_hours": row["within_hours"],
+                "goal": row["goal"],
+                "attainment": row["attainment"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "met": bool(row["met"]),
+                "verdict": row["verdict"],
+                "period": row["period"],
+                "breach_risk": row["breach_risk"],
+                "risk_ci_low": row["risk_ci_low"],
+                "risk_ci_high": row["risk_ci_high"],
                 "all_met": all_met,
                 **cost,
                 "seed": result.seed,
