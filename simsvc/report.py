@@ -28,7 +28,7 @@ from simsvc.result_files import atomic_path, write_json, write_text
 from simsvc.results import RunResult
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
-from simsvc.terminal import percent, plan_columns, plan_resource_rows
+from simsvc.terminal import VERDICT_TEXT, percent, plan_columns, plan_resource_rows
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", Arial, sans-serif;
@@ -37,6 +37,7 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom:
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
 td.num { text-align: right; } .no { color: #b00; font-weight: bold; } .yes { color: #070; }
+.undecided { color: #a60; }
 img { max-width: 100%; border: 1px solid #eee; }
 .note { color: #555; font-size: 0.9em; }
 """
@@ -62,6 +63,10 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+VERDICT_CLASS = {"yes": "yes", "met": "yes", "NO": "no", "NOT MET": "no", "undecided": "undecided"}
+"""The style of a cell that states a verdict."""
+
+
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
     numeric = numeric or set()
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
@@ -70,30 +75,37 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
         cells = []
         for i, cell in enumerate(row):
             css = ' class="num"' if i in numeric else ""
-            if cell in ("yes", "NO"):
-                css = ' class="yes"' if cell == "yes" else ' class="no"'
+            if cell in VERDICT_CLASS:
+                css = f' class="{VERDICT_CLASS[cell]}"'
             cells.append(f"<td{css}>{html.escape(cell)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def commitments_html(result: RunResult) -> str:
-    """The commitments of a run (``result.commitments()``): goal, attainment, interval, met."""
+    """The commitments of a run (``result.commitments()``): goal, attainment and its
+    interval, the assessment period, the breach risk and its interval, the verdict."""
     rows = []
     for row in result.commitments().to_dict(orient="index").values():
-        low, high = float(row["ci_low"]), float(row["ci_high"])
-        ci = "n/a" if math.isnan(low) else f"{_share(low)} to {_share(high)}"
         rows.append(
             [
                 str(row["label"]),
                 percent(float(row["goal"]), 0),
                 _share(float(row["attainment"])),
-                ci,
-                "yes" if row["met"] else "NO",
+                _span(float(row["ci_low"]), float(row["ci_high"])),
+                str(row["period"]),
+                _share(float(row["breach_risk"])),
+                _span(float(row["risk_ci_low"]), float(row["risk_ci_high"])),
+                VERDICT_TEXT[str(row["verdict"])],
             ]
         )
     conf = percent(result.confidence, 0)
-    return _table(["commitment", "goal", "attained", f"{conf} CI", "met"], rows, {1, 2})
+    header = ["commitment", "goal", "attained", f"{conf} CI", "period", "breach risk"]
+    return _table([*header, f"{conf} CI", "verdict"], rows, {1, 2, 5})
+
+
+def _span(low: float, high: float) -> str:
+    return "n/a" if math.isnan(low) or math.isnan(high) else f"{_share(low)} to {_share(high)}"
 
 
 def _share(value: float) -> str:

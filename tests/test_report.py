@@ -117,11 +117,11 @@ def test_report_writes_page_images_and_results(report_dir: Path) -> None:
 def test_report_commitments_table_shows_each_commitments_verdict(report_dir: Path) -> None:
     page = (report_dir / "report.html").read_text(encoding="utf-8")
     section = page.split("<h2>Commitments</h2>")[1].split("<h2>")[0]
-    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<td class=\"(yes|no)\">", section)
+    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<td class=\"(yes|no|undecided)\">", section)
     results = json.loads((report_dir / "results.json").read_text())
     scenario = simsvc.load_scenario(DATA / "small.toml")
     expected = [
-        (html.escape(c.label), "yes" if entry["met"] else "no")
+        (html.escape(c.label), {"met": "yes", "not met": "no"}.get(entry["verdict"], "undecided"))
         for c, entry in zip(scenario.commitment, results["commitments"], strict=True)
     ]
     assert rows == expected

@@ -17,7 +17,6 @@ from simsvc.cli.main import main
 from simsvc.experiment import replication_seed
 from simsvc.results import ReplicationSummary
 from simsvc.runner import Job
-from simsvc.scenario import Scenario
 from simsvc.scenario.variation import parse_axes, vary
 from simsvc.sweep.grid import grid_points, sample_points
 

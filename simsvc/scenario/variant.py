@@ -142,6 +142,13 @@ def evolve_at(scenario: Scenario, changes: Mapping[KeyPath, Any], what: str) -> 
             data = _replaced(data, location, value)
         except ScenarioError as error:
             raise ScenarioError(error.problems, what) from None
+    commitments = data.get("commitment")
+    if isinstance(commitments, list) and len(commitments) == len(scenario.commitment):
+        # A commitment keeps its id in a variant (its default id would follow its bound),
+        # so that variants compare commitment by commitment.
+        for item, key in zip(commitments, scenario.commitment_ids(), strict=True):
+            if isinstance(item, dict) and item.get("id") is None:
+                item["id"] = key
     try:
         return scenario_from_dict(data)
     except ScenarioError as error:
