@@ -111,7 +111,7 @@ def test_counted_iff_reported_in_the_window(
     for r, summary in enumerate(result.replications):
         rows = table[table["replication"] == r]
         assert sum(summary.incidents.values()) == int(rows["counted"].sum())
-        assert sum(summary.incidents) == int(in_window[rows.index].sum())
+        assert sum(summary.incidents.values()) == int(in_window[rows.index].sum())
 
 
 def test_counted_rows_match_the_reports_of_a_single_simulation(scenario: simsvc.Scenario) -> None:
