@@ -269,8 +269,12 @@ def test_light_commands_import_no_heavy_library(arguments: list[str]) -> None:
 
 def test_a_variant_keeps_its_commitment_ids(scenario: simsvc.Scenario) -> None:
     tighter = scenario.evolve({"commitment[0].within": "2h"})
-    assert tighter.commitment_ids() == scenario.commitment_ids() == (
-        "L1-arrival-4h-city",
-        "L2-resolution-2d-business",
+    assert (
+        tighter.commitment_ids()
+        == scenario.commitment_ids()
+        == (
+            "L1-arrival-4h-city",
+            "L2-resolution-2d-business",
+        )
     )
     assert tighter.commitment[0].label == "L1 arrival <= 2h (city)"

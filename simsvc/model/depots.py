@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import simpy
@@ -102,10 +102,12 @@ class DepotNetwork:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        rng: np.random.Generator,
+        resupply: Sequence[np.random.Generator],
         courier_hours: np.ndarray,
         window: tuple[float, float],
     ) -> None:
+        """``resupply``: one generator per depot for its lead times, so that one depot's
+        lead times do not depend on the order of the other depots' demand."""
         self.env = env
         self.part_index = {p.id: k for k, p in enumerate(scenario.part)}
         levels = base_stock(scenario)
@@ -115,7 +117,10 @@ class DepotNetwork:
         self.waiting: list[list[deque[Callable[[], None]]]] = [
             [deque() for _ in scenario.part] for _ in scenario.depot
         ]
-        self._resupply = [DrawBuffer(d.resupply.sample, rng) for d in scenario.depot]
+        self._resupply = [
+            DrawBuffer(d.resupply.sample, rng)
+            for d, rng in zip(scenario.depot, resupply, strict=True)
+        ]
         self._resupply_mean = [d.resupply.mean for d in scenario.depot]
         self.courier_hours = courier_hours
         self._lateral_order = [list(np.argsort(row, kind="stable")) for row in courier_hours]

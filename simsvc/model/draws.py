@@ -1,10 +1,88 @@
-"""Random draws taken one at a time during a run, sampled in blocks for speed."""
+"""Random draws: an incident's own quantities, drawn up front, and draws taken during a run.
+
+An incident's own randomness (desk handle time, remote fix, on-site work, which
+part it needs, its travel factors) is drawn up front, one value per incident,
+each quantity from its own named random stream. An incident therefore behaves
+the same whatever the resources: only waiting changes between plans.
+
+Draws whose number depends on how the run unfolds (resupply lead times, trips
+back to base, inspection trips) are taken one at a time from a :class:`DrawBuffer`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+
+from simsvc.model.faults import FaultStream
+from simsvc.scenario.schema import Scenario
+
+NO_PART = -1
+"""The part index of an incident that needs no part (and of equipment without a spare unit)."""
+
+
+@dataclass(frozen=True)
+class IncidentDraws:
+    """Per-incident random quantities (hours, shares, part indices)."""
+
+    handle: np.ndarray
+    remote: np.ndarray
+    remote_time: np.ndarray
+    onsite: np.ndarray
+    part: np.ndarray
+    travel_first: np.ndarray
+    travel_second: np.ndarray
+
+
+def draw_incidents(
+    scenario: Scenario,
+    faults: FaultStream,
+    streams: dict[str, np.random.Generator],
+    trip_factors: np.ndarray,
+) -> IncidentDraws:
+    """Draw every incident's own random quantities from the named streams."""
+    n = len(faults)
+    severity = faults.severity
+    handle = np.zeros(n)
+    if scenario.desk is not None:
+        handle = scenario.desk.handle_time.sample(streams["desk"], n)
+    remote_u = streams["remote"].uniform(size=n)
+    remote_time = np.zeros(n)
+    onsite = np.zeros(n)
+    need_u = streams["parts"].uniform(size=n)
+    part = np.full(n, NO_PART, np.int32)
+    part_index = {p.id: k for k, p in enumerate(scenario.part)}
+    remote_share = np.zeros(n)
+    part_share = np.zeros(n)
+    for j, sev in enumerate(scenario.severity):
+        mine = severity == j
+        count = int(mine.sum())
+        remote_share[mine] = sev.remote_fix
+        part_share[mine] = sev.part_need
+        remote_time[mine] = sev.remote_time.sample(streams["remote"], count)
+        onsite[mine] = sev.onsite_time.sample(streams["repair"], count)
+    needs = need_u < part_share
+    if scenario.depot:
+        for k, equipment in enumerate(scenario.equipment):
+            chosen = np.flatnonzero(needs & (faults.equipment == k))
+            if not equipment.parts or len(chosen) == 0:
+                continue
+            ids = list(equipment.parts)
+            weights = np.asarray([equipment.parts[p] for p in ids], float)
+            codes = np.asarray([part_index[p] for p in ids], np.int32)
+            pick = streams["parts"].choice(len(ids), size=len(chosen), p=weights / weights.sum())
+            part[chosen] = codes[pick]
+    return IncidentDraws(
+        handle=handle,
+        remote=remote_u < remote_share,
+        remote_time=remote_time,
+        onsite=onsite,
+        part=part,
+        travel_first=trip_factors[:n],
+        travel_second=trip_factors[n:],
+    )
 
 
 class DrawBuffer:

@@ -1,86 +1,54 @@
-"""What an incident brings with it, and the stamps of its life.
+"""The life of an incident, from fault report to resolution, as a small state machine.
 
-An incident's own randomness (desk handle time, remote fix, on-site work, which
-part it needs, its travel factors) is drawn up front, one value per incident,
-each quantity from its own named random stream. An incident therefore behaves
-the same whatever the resources: only waiting changes between plans.
+Each incident goes through these states (the arrows are the transitions)::
 
-Its life is stamped in :class:`IncidentLog`, one array per stamp (hours, NaN
-until the event happens), the single source of every result.
+    reported -> at the desk -> answered -> fixed remotely -> resolved
+                                        -> queued for dispatch -> travelling -> on site
+    on site -> repairing -> resolved
+            -> swapping in a spare unit -> resolved
+            -> waiting for a part -> queued again -> travelling with the part
+               -> repairing -> resolved
+
+Without a desk a report is answered at once. Each transition is one short method
+of :class:`IncidentFlow`; the time spent in a state (desk handling, travel, work,
+a part's delivery) is a SimPy timeout whose callback makes the next transition
+(:mod:`simsvc.model.world` says why callbacks, not a process per incident):
+
+==========================  =======================================================
+``report``                  reported -> at the desk (or answered, without a desk)
+``answered``                answered -> fixed remotely | queued for dispatch
+``set_out``                 queued -> travelling | travelling with the part
+``_arrive``                 travelling -> on site -> repairing | swapping | waiting
+``_swap``                   on site -> swapping in a spare unit
+``_wait_for_part``          on site -> waiting for a part (the engineer leaves)
+``_part_arrived``           waiting for a part -> queued again
+``_repair``                 travelling with the part -> repairing
+``_resolve``, ``_close``    repairing | swapping | fixed remotely -> resolved
+==========================  =======================================================
+
+The incident's own random quantities are drawn up front (:mod:`simsvc.model.draws`);
+its life is stamped in :class:`IncidentLog`, one array per stamp (hours, NaN until
+the event happens), the single source of every result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
+from simsvc.model.depots import DepotNetwork, nearest_depot_of_bases
+from simsvc.model.dispatch import Dispatcher
+from simsvc.model.draws import NO_PART, IncidentDraws
+from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream
 from simsvc.scenario.schema import Scenario
 
-NO_PART = -1
-
-
-@dataclass(frozen=True)
-class IncidentDraws:
-    """Per-incident random quantities (hours, shares, part indices)."""
-
-    handle: np.ndarray
-    remote: np.ndarray
-    remote_time: np.ndarray
-    onsite: np.ndarray
-    part: np.ndarray
-    travel_first: np.ndarray
-    travel_second: np.ndarray
-
-
-def draw_incidents(
-    scenario: Scenario,
-    faults: FaultStream,
-    streams: dict[str, np.random.Generator],
-    trip_factors: np.ndarray,
-) -> IncidentDraws:
-    """Draw every incident's own random quantities from the named streams."""
-    n = len(faults)
-    severity = faults.severity
-    handle = np.zeros(n)
-    if scenario.desk is not None:
-        handle = scenario.desk.handle_time.sample(streams["desk"], n)
-    remote_u = streams["remote"].uniform(size=n)
-    remote_time = np.zeros(n)
-    onsite = np.zeros(n)
-    need_u = streams["parts"].uniform(size=n)
-    part = np.full(n, NO_PART, np.int32)
-    part_index = {p.id: k for k, p in enumerate(scenario.part)}
-    remote_share = np.zeros(n)
-    part_share = np.zeros(n)
-    for j, sev in enumerate(scenario.severity):
-        mine = severity == j
-        count = int(mine.sum())
-        remote_share[mine] = sev.remote_fix
-        part_share[mine] = sev.part_need
-        remote_time[mine] = sev.remote_time.sample(streams["remote"], count)
-        onsite[mine] = sev.onsite_time.sample(streams["repair"], count)
-    needs = need_u < part_share
-    if scenario.depot:
-        for k, equipment in enumerate(scenario.equipment):
-            chosen = np.flatnonzero(needs & (faults.equipment == k))
-            if not equipment.parts or len(chosen) == 0:
-                continue
-            ids = list(equipment.parts)
-            weights = np.asarray([equipment.parts[p] for p in ids], float)
-            codes = np.asarray([part_index[p] for p in ids], np.int32)
-            pick = streams["parts"].choice(len(ids), size=len(chosen), p=weights / weights.sum())
-            part[chosen] = codes[pick]
-    return IncidentDraws(
-        handle=handle,
-        remote=remote_u < remote_share,
-        remote_time=remote_time,
-        onsite=onsite,
-        part=part,
-        travel_first=trip_factors[:n],
-        travel_second=trip_factors[n:],
-    )
+if TYPE_CHECKING:  # the desk stamps the log kept here: import it for the hints only
+    from simsvc.model.desk import ServiceDesk
 
 
 class IncidentLog:
@@ -110,3 +78,175 @@ class IncidentLog:
         """Every stamp column by name."""
         names = (*self.FLOAT_COLUMNS, *self.INT_COLUMNS, "swap", "remote", "counted")
         return {name: getattr(self, name) for name in names}
+
+
+class IncidentFlow:
+    """Moves every incident from its report to its resolution (times in hours)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        faults: FaultStream,
+        draws: IncidentDraws,
+        log: IncidentLog,
+        desk: ServiceDesk | None,
+        dispatcher: Dispatcher,
+        engineers: Engineers,
+        depots: DepotNetwork,
+    ) -> None:
+        self.env = env
+        self.faults = faults
+        self.draws = draws
+        self.log = log
+        self.desk = desk
+        self.dispatcher = dispatcher
+        self.engineers = engineers
+        self.depots = depots
+        priority = [scenario.priority_of(s.id) for s in scenario.severity]
+        self._priority = [priority[j] for j in faults.severity.tolist()]
+        self._site = faults.site.tolist()
+        self._home_depot = nearest_depot_of_bases(scenario)
+        part_index = {p.id: k for k, p in enumerate(scenario.part)}
+        self._spare_unit = [
+            part_index[e.spare_unit] if e.spare_unit else NO_PART for e in scenario.equipment
+        ]
+        self._swap_after = [s.swap_after or math.inf for s in scenario.severity]
+        self._swap_time = [s.swap_time for s in scenario.severity]
+        self.still_open = int(log.counted.sum())
+        """Counted incidents not resolved yet."""
+        self._all_closed: simpy.Event | None = None
+
+    def when_all_closed(self) -> simpy.Event:
+        """An event that succeeds when the last counted incident is resolved."""
+        self._all_closed = self.env.event()
+        return self._all_closed
+
+    # -- transitions, in the order of an incident's life ---------------------------------
+    def report(self, incident: int) -> None:
+        """Reported: the report reaches the desk, or is answered at once without one."""
+        if self.desk is not None:
+            self.desk.report(incident, self._priority[incident])
+        else:
+            self.log.response[incident] = self.env.now
+            self.answered(incident)
+
+    def answered(self, incident: int) -> None:
+        """Answered: fixed remotely after the remote time, or queued for dispatch."""
+        if self.draws.remote[incident]:
+            self.log.remote[incident] = True
+            self._close(incident, self.env.now + float(self.draws.remote_time[incident]))
+            return
+        self.log.dispatch[incident] = self.env.now
+        self._queue(incident)
+
+    def set_out(self, engineer: int, incident: int, planned_hours: float) -> None:
+        """Travelling: an engineer leaves for the site, with the part if it came back."""
+        with_part = bool(self.log.part_ready[incident])
+        factors = self.draws.travel_second if with_part else self.draws.travel_first
+        hours = planned_hours * float(factors[incident])
+        if with_part:
+            self._after(hours, lambda _: self._repair(engineer, incident))
+        else:
+            self._after(hours, lambda _: self._arrive(engineer, incident))
+
+    def _arrive(self, engineer: int, incident: int) -> None:
+        """On site, first visit: repair, swap in a spare unit, or wait for a part."""
+        log, now = self.log, self.env.now
+        base = self.engineers.base_of[engineer]
+        log.arrival[incident] = now
+        log.engineer[incident] = engineer
+        log.base[incident] = base
+        work = float(self.draws.onsite[incident])
+        part = int(self.draws.part[incident])
+        home = self._home_depot[base]
+        depots = self.depots
+        wait, lateral = 0.0, None
+        if part != NO_PART and home is not None and not depots.has_stock(home, part):
+            lateral = depots.nearest_with_stock(home, part)
+            if lateral is not None:
+                wait = float(depots.courier_hours[lateral][home])
+            else:
+                wait = depots.latest_arrival(home, part) - now
+        if home is not None and self._should_swap(incident, home, now + wait + work):
+            self._swap(engineer, incident, home)
+        elif part == NO_PART or home is None:
+            self._after(work, lambda _: self._resolve(engineer, incident))
+        elif depots.request(home, part):
+            depots.take(home, part)
+            log.part[incident] = part
+            log.depot[incident] = home
+            log.part_wait[incident] = 0.0
+            self._after(work, lambda _: self._resolve(engineer, incident))
+        else:
+            self._wait_for_part(engineer, incident, part, home, lateral, wait)
+
+    def _should_swap(self, incident: int, home: int, repair_end: float) -> bool:
+        """The swap rule: the repair would end past ``swap_after`` and a spare unit is at hand."""
+        severity = self.faults.severity[incident]
+        limit = self._swap_after[severity]
+        unit = self._spare_unit[self.faults.equipment[incident]]
+        if unit == NO_PART or math.isinf(limit):
+            return False
+        late = repair_end - self.log.report[incident] > limit
+        quicker = self.env.now + self._swap_time[severity] < repair_end
+        return bool(late and quicker and self.depots.has_stock(home, unit))
+
+    def _swap(self, engineer: int, incident: int, home: int) -> None:
+        """Swapping: a spare unit from the home depot goes in; the faulty one goes to repair."""
+        unit = self._spare_unit[self.faults.equipment[incident]]
+        self.depots.request(home, unit)
+        self.depots.take(home, unit)
+        log = self.log
+        log.swap[incident] = True
+        log.depot[incident] = home
+        log.part[incident] = unit
+        hours = self._swap_time[self.faults.severity[incident]]
+        self._after(hours, lambda _: self._resolve(engineer, incident))
+
+    def _wait_for_part(
+        self, engineer: int, incident: int, part: int, home: int, lateral: int | None, wait: float
+    ) -> None:
+        """Waiting for a part: by courier from ``lateral`` (``wait`` hours), else backordered
+        at the home depot. The engineer leaves and another visit brings the part."""
+        self.log.part[incident] = part
+        if lateral is not None:
+            self.depots.take(lateral, part)
+            self.log.depot[incident] = lateral
+            self._after(wait, lambda _: self._part_arrived(incident))
+        else:
+            self.log.depot[incident] = home
+            self.depots.backorder(home, part, lambda: self._part_arrived(incident))
+        self.engineers.finish(engineer, self._site[incident])
+
+    def _part_arrived(self, incident: int) -> None:
+        """The part is in: queued again for a second visit."""
+        log = self.log
+        log.part_wait[incident] = self.env.now - log.arrival[incident]
+        log.part_ready[incident] = True
+        self._queue(incident)
+
+    def _repair(self, engineer: int, incident: int) -> None:
+        """On site again, with the part: repairing."""
+        work = float(self.draws.onsite[incident])
+        self._after(work, lambda _: self._resolve(engineer, incident))
+
+    def _resolve(self, engineer: int, incident: int) -> None:
+        """Resolved on site: the engineer is free."""
+        self._close(incident, self.env.now)
+        self.engineers.finish(engineer, self._site[incident])
+
+    def _close(self, incident: int, when: float) -> None:
+        self.log.resolution[incident] = when
+        if self.log.counted[incident]:
+            self.still_open -= 1
+            if self.still_open == 0 and self._all_closed is not None:
+                self._all_closed.succeed()
+
+    def _queue(self, incident: int) -> None:
+        self.dispatcher.add_fault(
+            incident, self._priority[incident], float(self.log.report[incident])
+        )
+
+    def _after(self, hours: float, transition: Callable[[simpy.Event], None]) -> None:
+        self.env.timeout(hours).callbacks.append(transition)
