@@ -80,7 +80,8 @@ class ReplicationSummary:
     breached, incidents counted); ``period_counted`` and ``period_met`` by commitment id,
     one entry per assessment period (:mod:`simsvc.periods`); ``incidents`` (counted) and
     ``clocks`` (hours of the three clocks of counted incidents) by severity id;
-    ``base_utilization`` by base id; ``fill_rate`` and ``mean_backorders`` by depot id;
+    ``base_utilization`` (busy share of on-shift hours) and ``base_overtime`` (busy hours
+    outside the shift, per year) by base id; ``fill_rate`` and ``mean_backorders`` by depot id;
     ``columns`` the incident records, when kept.
     """
 
@@ -92,6 +93,7 @@ class ReplicationSummary:
     incidents: ById[int]
     clocks: dict[str, dict[str, np.ndarray]]
     base_utilization: ById[float]
+    base_overtime: ById[float]
     desk_utilization: float
     fill_rate: ById[float]
     mean_backorders: ById[float]
@@ -158,6 +160,9 @@ def summarise(
                     outcome.base_busy_hours, outcome.base_shift_hours, strict=True
                 )
             ],
+        ),
+        base_overtime=ById(
+            bases, [hours / horizon_years(horizon) for hours in outcome.base_overtime_hours]
         ),
         desk_utilization=(
             outcome.desk_busy_hours / outcome.desk_shift_hours
@@ -376,12 +381,18 @@ class RunResult:
         return mean_ci(list(values), self.confidence, share=True)
 
     def bases(self) -> pd.DataFrame:
-        """One row per base (index ``base``): engineers, shift, utilisation and its interval."""
+        """One row per base (index ``base``): engineers, shift, utilisation (busy share of the
+        on-shift hours, the trip home included) and its interval, overtime hours a year."""
         import pandas as pd
 
         rows = []
         for b in self.scenario.base:
             u = self._share([r.base_utilization[b.id] for r in self.replications])
+            overtime = mean_ci(
+                [r.base_overtime[b.id] for r in self.replications],
+                self.confidence,
+                nonnegative=True,
+            )
             rows.append(
                 {
                     "engineers": b.engineers,
@@ -389,6 +400,7 @@ class RunResult:
                     "utilization": u.mean,
                     "ci_low": u.ci_low,
                     "ci_high": u.ci_high,
+                    "overtime_hours_per_year": overtime.mean,
                 }
             )
         return pd.DataFrame(rows, index=pd.Index([b.id for b in self.scenario.base], name="base"))
@@ -532,6 +544,9 @@ class RunResult:
             b.id: {
                 "engineers": b.engineers,
                 "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
+                "overtime_hours_per_year": mean_ci(
+                    [r.base_overtime[b.id] for r in reps], conf, nonnegative=True
+                ).to_dict(),
             }
             for b in s.base
         }

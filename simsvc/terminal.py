@@ -225,14 +225,27 @@ def results_summary(result: RunResult) -> str:
             str(b["engineers"]),
             _share(b["utilization"]),
             _interval(b["ci_low"], b["ci_high"]),
+            f"{b['overtime_hours_per_year']:,.0f}",
         ]
         for name, b in result.bases().to_dict("index").items()
     ]
     rows += [
-        ["(desk)", str(d["agents"]), _share(d["utilization"]), _interval(d["ci_low"], d["ci_high"])]
+        [
+            "(desk)",
+            str(d["agents"]),
+            _share(d["utilization"]),
+            _interval(d["ci_low"], d["ci_high"]),
+            "-",
+        ]
         for d in result.desk().to_dict("records")
     ]
-    lines.append(render(rows, ["base", "staff", "utilisation", f"{conf} CI"], right={1, 2}))
+    lines.append(
+        render(
+            rows,
+            ["base", "staff", "utilisation", f"{conf} CI", "overtime h/yr"],
+            right={1, 2, 4},
+        )
+    )
     depots = result.depots()
     if len(depots):
         lines.append("")

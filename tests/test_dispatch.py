@@ -358,13 +358,6 @@ def test_lowest_numbered_engineer_of_a_base_goes_first() -> None:
     assert line.trace == [(0, 0, 1.0), (1, 1, 1.0), (2, 2, 1.0)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Dispatcher keeps a base's idle engineers as a stack (release appends, nearest "
-    "takes idle[-1]): only the initial order is lowest-numbered first; after returns the "
-    "engineer who came back last goes first (here 1, not 0), contrary to the comment in "
-    "Dispatcher.__init__, and ties with roaming engineers then compare that engineer's number.",
-)
 def test_lowest_numbered_engineer_of_a_base_goes_first_after_returns() -> None:
     """The rule holds after engineers return, whatever the order they come back in."""
     line = Line(sites=[0, 1], bases=[0], engineers=[2])
@@ -535,15 +528,14 @@ def test_nearest_is_the_brute_force_argmin(
     """``nearest(site)`` is the least (planned hours, engineer number) over every free
     on-shift engineer, from their base (``base_to_site``) or their site (``hours``).
 
-    Everyone is first sent out, then set free in decreasing engineer number, so that each
-    base's next engineer is its lowest-numbered free one (see the xfail test above for
-    other orders)."""
+    Everyone is first sent out, then set free in increasing engineer number (the order in
+    which a stack of free engineers would send the highest-numbered first)."""
     line, stands, on_shift, site = case
     d, travel = line.dispatcher, line.travel
     for _ in stands:
         line.fault(site=0)
     assert d.queued_faults() == 0 and len(line.trace) == len(stands)
-    for engineer in reversed(range(len(stands))):
+    for engineer in range(len(stands)):
         place = stands[engineer]
         if place == "base":
             d.release(engineer, line.base(d.engineer_base[engineer]))

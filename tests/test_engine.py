@@ -247,3 +247,67 @@ def test_simpy_keeps_its_schedule_where_drop_pending_events_expects_it() -> None
     assert math.isinf(env.peek())
     env.run()  # nothing left to run
     assert env.now == 0.0
+
+
+# -- busy means busy ----------------------------------------------------------------------
+
+LONE_SITE = """
+[scenario]
+name = "One site an hour away"
+horizon = "365d"
+replications = 1
+seed = 3
+
+[[severity]]
+id = "L1"
+onsite_time = "2h"
+
+[[commitment]]
+severity = "L1"
+metric = "arrival"
+within = "2h"
+
+[[base]]
+id = "b"
+location = [30.0, 110.0]
+engineers = 1
+shift = "{shift}"
+
+[[equipment]]
+id = "e"
+failures_per_year = 20
+severity_mix = {{ L1 = 1.0 }}
+
+[[site]]
+id = "s"
+location = [31.0, 110.0]
+equipment = {{ e = 1 }}
+
+[travel]
+speed_kmh = 111.19492664455873
+road_factor = 1.0
+cv = 0
+"""
+
+
+def test_the_trip_home_is_busy_time() -> None:
+    # 20 faults a year, each 1 h out, 2 h on site, 1 h home: 4 busy hours each (faults
+    # rarely overlap at this rate; one that does starts from the site, 0 h away).
+    scenario = simsvc.parse_scenario(LONE_SITE.format(shift="24x7"))
+    outcome = simsvc.simulate(scenario, np.random.SeedSequence(3))
+    faults = int(outcome.columns["counted"].sum())
+    busy = outcome.base_busy_hours[0]
+    assert 3.5 * faults <= busy <= 4.0 * faults + 1e-6
+    assert outcome.base_overtime_hours == [0.0]
+
+
+def test_work_past_the_shift_is_overtime_and_utilisation_stays_below_one() -> None:
+    # A one-hour shift cannot hold 4-hour jobs: most of the work is overtime.
+    scenario = simsvc.parse_scenario(LONE_SITE.format(shift="09:00-10:00"))
+    result = simsvc.run_experiment(scenario, replications=3, workers=1)
+    bases = result.bases()
+    assert 0.0 < bases.loc["b", "utilization"] <= 1.0
+    assert bases.loc["b", "ci_high"] <= 1.0
+    assert bases.loc["b", "overtime_hours_per_year"] > 20
+    replication = result.replications[0]
+    assert replication.base_utilization["b"] <= 1.0 + 1e-12

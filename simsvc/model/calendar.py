@@ -13,6 +13,7 @@ wraps past midnight (a night shift). A business day is a weekday listed in
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -126,3 +127,43 @@ class WorkCalendar:
         return sum(
             max(0.0, min(b, end) - max(a, start)) for a, b in self.shift_intervals(shift, end)
         )
+
+
+class ShiftClock:
+    """On-shift hours between two instants, by lookup in the shift's timetable.
+
+    Built once per shift from its on-shift intervals up to ``until`` (hours); every
+    question is then a binary search, not a walk over the days.
+    """
+
+    def __init__(self, calendar: WorkCalendar, shift: str, until: float) -> None:
+        self.always = shift == "24x7"
+        starts: list[float] = []
+        ends: list[float] = []
+        if not self.always:
+            for begin, finish in calendar.shift_intervals(shift, until):
+                if starts and begin <= ends[-1]:
+                    ends[-1] = max(ends[-1], finish)  # shifts that run into each other
+                else:
+                    starts.append(begin)
+                    ends.append(finish)
+        self._starts = starts
+        self._ends = ends
+        self._before: list[float] = [0.0]  # on-shift hours before each interval starts
+        for begin, finish in zip(starts, ends, strict=True):
+            self._before.append(self._before[-1] + finish - begin)
+
+    def hours_before(self, when: float) -> float:
+        """On-shift hours from 0 to ``when``."""
+        if self.always:
+            return when
+        k = bisect.bisect_right(self._starts, when) - 1
+        if k < 0:
+            return 0.0
+        return self._before[k] + min(when, self._ends[k]) - self._starts[k]
+
+    def on_shift(self, start: float, end: float) -> float:
+        """On-shift hours within ``[start, end)``."""
+        if end <= start:
+            return 0.0
+        return self.hours_before(end) - self.hours_before(start)

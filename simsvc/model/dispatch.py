@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import insort
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class Dispatcher:
         for engineer, base in enumerate(engineer_base):
             self.idle_at_base[base].append(engineer)
         for idle in self.idle_at_base:
-            idle.reverse()  # the lowest-numbered engineer of a base goes first
+            idle.reverse()  # highest number first: the last one, the lowest, goes first
 
     def queued_faults(self) -> int:
         """Fault visits waiting for an engineer."""
@@ -104,10 +105,15 @@ class Dispatcher:
     def release(self, engineer: int, place: int) -> None:
         """An engineer is free at ``place``: give them the next job, if any."""
         if place == self.base_place[self.engineer_base[engineer]]:
-            self.idle_at_base[self.engineer_base[engineer]].append(engineer)
+            self._idle(engineer)
         else:
             self.roaming[engineer] = place
         self.dispatch()
+
+    def _idle(self, engineer: int) -> None:
+        """Put an engineer among the free ones at base, keeping the lowest number last:
+        a base always sends its lowest-numbered free engineer, whoever came back last."""
+        insort(self.idle_at_base[self.engineer_base[engineer]], engineer, key=lambda e: -e)
 
     def is_idle(self, engineer: int) -> bool:
         """Whether the engineer is free (at base or where the last job ended)."""
@@ -118,7 +124,7 @@ class Dispatcher:
     def back_at_base(self, engineer: int) -> None:
         """A free engineer has returned to base."""
         if self.roaming.pop(engineer, None) is not None:
-            self.idle_at_base[self.engineer_base[engineer]].append(engineer)
+            self._idle(engineer)
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""

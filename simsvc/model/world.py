@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from simsvc.model.calendar import WorkCalendar
+from simsvc.model.calendar import ShiftClock, WorkCalendar
 from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import ServiceDesk
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
@@ -118,6 +118,7 @@ class ReplicationOutcome:
     columns: dict[str, np.ndarray]
     window: tuple[float, float]
     base_busy_hours: list[float]
+    base_overtime_hours: list[float]
     base_shift_hours: list[float]
     desk_busy_hours: float
     desk_shift_hours: float
@@ -166,7 +167,9 @@ class World:
             DrawBuffer(self.travel.trip_factors, rng)
             for rng in member_streams(seed, "returns", n_bases)
         ]
-        self.engineers = Engineers(env, self.dispatcher, self.travel, self.window, returns)
+        until = self.window[1] + FOLLOW_UP_HOURS
+        shifts = [ShiftClock(self.calendar, base.shift, until) for base in scenario.base]
+        self.engineers = Engineers(env, self.dispatcher, self.travel, self.window, returns, shifts)
         inspection_trips = DrawBuffer(self.travel.trip_factors, streams["inspections"])
         self.inspections = InspectionVisits(env, self.engineers, inspection_trips, self.window)
         self.desk: ServiceDesk | None = None
@@ -260,6 +263,7 @@ class World:
             columns=columns,
             window=self.window,
             base_busy_hours=self.engineers.base_busy_hours,
+            base_overtime_hours=self.engineers.base_overtime_hours,
             base_shift_hours=shift_hours,
             desk_busy_hours=self.desk.busy_hours if self.desk else 0.0,
             desk_shift_hours=desk_shift,
