@@ -1,6 +1,6 @@
 """The ``swap_after`` rule fires exactly when it should.
 
-At the first visit (``World._arrive``), a unit is swapped when the severity has
+At the first visit (``IncidentFlow._arrive``), a unit is swapped when the severity has
 ``swap_after``, the equipment has a ``spare_unit``, the repair would end (arrival +
 estimated part wait + on-site work) later than report + ``swap_after``, swapping would
 be quicker, and the spare unit is in stock at the engineer's home depot. A swap
