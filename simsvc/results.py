@@ -291,6 +291,18 @@ def _penalty_summary(yearly: np.ndarray) -> dict[str, float]:
     }
 
 
+DEPOT_COLUMNS = [
+    "fill_rate",
+    "ci_low",
+    "ci_high",
+    "mean_backorders",
+    "backorders_ci_low",
+    "backorders_ci_high",
+    "units",
+]
+"""Columns of :meth:`RunResult.depots` (present also for a scenario without depots)."""
+
+
 @dataclass
 class RunResult:
     """The aggregate of an experiment's replications (tables keyed by id; JSON by ``to_dict``)."""
@@ -442,7 +454,7 @@ class RunResult:
                 }
             )
         index = pd.Index([d.id for d in self.scenario.depot], name="depot")
-        return pd.DataFrame(rows, index=index)
+        return pd.DataFrame(rows, index=index, columns=DEPOT_COLUMNS)
 
     def stock(self) -> pd.DataFrame:
         """Base stock per depot and part (index ``depot, part``) and its yearly holding cost."""

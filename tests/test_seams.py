@@ -278,3 +278,12 @@ def test_a_variant_keeps_its_commitment_ids(scenario: simsvc.Scenario) -> None:
         )
     )
     assert tighter.commitment[0].label == "L1 arrival <= 2h (city)"
+
+
+def test_a_scenario_without_depots_has_an_empty_depot_table() -> None:
+    text = SMALL_TEXT.split("[[depot]]")[0] + "[[part]]" + SMALL_TEXT.split("[[part]]", 1)[1]
+    scenario = simsvc.parse_scenario(
+        text.replace('    depot = "main"\n', "").replace('depot = "main"\n', "")
+    )
+    table = simsvc.run_experiment(scenario, replications=2, workers=1).depots()
+    assert table.empty and "fill_rate" in table.columns
