@@ -145,10 +145,26 @@ def _share(value: float) -> str:
     return percent(value if math.isfinite(value) else None)
 
 
-def _interval(low: float, high: float) -> str:
+def _digits(low: float, high: float) -> int:
+    """Decimals of a percentage that keep an interval from printing as a point."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low == high:
+        return 1
+    return next((d for d in (1, 2, 3) if percent(low, d) != percent(high, d)), 4)
+
+
+def _interval(low: float, high: float, digits: int | None = None) -> str:
+    """``[95.1%, 98.0%]``, with more digits where one would print an interval as a point."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "n/a"
-    return f"[{_share(low)}, {_share(high)}]"
+    digits = _digits(low, high) if digits is None else digits
+    return f"[{percent(low, digits)}, {percent(high, digits)}]"
+
+
+def _estimate(mean: float, low: float, high: float) -> tuple[str, str]:
+    """An estimate and its interval printed with the same decimals."""
+    digits = _digits(low, high)
+    value = percent(mean, digits) if math.isfinite(mean) else "n/a"
+    return value, _interval(low, high, digits)
 
 
 def results_summary(result: RunResult) -> str:
@@ -168,15 +184,17 @@ def results_summary(result: RunResult) -> str:
     rows = []
     table = result.commitments()
     for row in table.to_dict("records"):
+        attained = _estimate(float(row["attainment"]), float(row["ci_low"]), float(row["ci_high"]))
+        risk = _estimate(
+            float(row["breach_risk"]), float(row["risk_ci_low"]), float(row["risk_ci_high"])
+        )
         rows.append(
             [
                 str(row["label"]),
                 percent(float(row["goal"]), 0),
-                _share(float(row["attainment"])),
-                _interval(float(row["ci_low"]), float(row["ci_high"])),
+                *attained,
                 str(row["period"]),
-                _share(float(row["breach_risk"])),
-                _interval(float(row["risk_ci_low"]), float(row["risk_ci_high"])),
+                *risk,
                 VERDICT_TEXT[str(row["verdict"])],
             ]
         )
