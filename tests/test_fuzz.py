@@ -16,6 +16,13 @@ The property, for every case:
 - ``simsvc validate FILE`` returns 0 for a valid file and 2 for the others, never
   printing a traceback.
 
+- a valid scenario's yearly costs are finite, whatever it breaches.
+
+Properties aimed at what earlier fuzzing found (issue 11): a boolean where a number is
+expected is refused at its key path; money too large to sum is refused, or every total
+stays finite; an id with an invisible character is refused naming its code point; an id
+longer than 100 characters is refused at its key path.
+
 Two modes: a few hundred cases on every run, and ``pytest -m fuzz``, at least 10,000.
 """
 
@@ -42,6 +49,7 @@ from hypothesis import strategies as st
 import simsvc
 from simsvc import scenario as sc
 from simsvc.cli.main import main
+from simsvc.cost import yearly_cost
 from simsvc.memory import expected_inspections
 from simsvc.model.faults import expected_faults
 from simsvc.results import RunResult, summarise
@@ -78,8 +86,12 @@ TRICKY_IDS = [
     "../x", "..", ".", "/", "/etc/passwd", "a/b", "..\\..\\x", "C:\\x", "a;rm -rf ~", "$(reboot)",
     "`id`", "x|y", "x&y", "x>y", "~", "-rf", "--help", "站点", "🛠", "\u202eevil", "\x00", "a\nb",
     "", " ", "a b", "x" * 101, "x" * 100, "NUL", "con", "L1", "all", "24x7", "%s%n", "{0}", "'",
-    '"',
+    '"', "L\u200d1", "L\u200b1", "\ufeffL1", "L\u034f1", "L\ufe0f1", "\u3164", "e\u0301", "\u00e9",
+    "站" * 100, "站" * 101, "x" * 1000,
 ]  # fmt: skip
+INVISIBLE_CHARS = ["\u200d", "\u200c", "\u200b", "\u2060", "\ufeff", "\u00ad", "\u034f", "\ufe0f",
+                   "\u3164", "\u115f", "\U000e0041", "\U000e0100"]  # fmt: skip
+HUGE_MONEY = [1e12, 1e12 + 1, 1e13, 1e15, 1e300, 1e308, 10**30, 2**63]
 
 
 def _keys(node: Any) -> Iterator[str]:
@@ -119,7 +131,9 @@ junk = st.recursive(
 
 
 # Values aimed at a field of the right kind: extreme durations, distributions, dates, profiles.
-numbers = st.one_of(st.sampled_from(EXTREME_NUMBERS), st.floats(), st.integers(-(2**64), 2**64))
+numbers = st.one_of(
+    st.sampled_from(EXTREME_NUMBERS), st.floats(), st.integers(-(2**64), 2**64), st.booleans()
+)
 durations = st.one_of(numbers, st.sampled_from(DURATION_TEXTS))
 # Valid but extreme: what validation lets through must simulate too.
 TINY, HUGE = [5e-324, 1e-300, "1e-300s", 1e-9], [1e6, "1e5w", 1e15, 1e300]
@@ -187,7 +201,7 @@ VALID_KINDS: dict[str, st.SearchStrategy[Any]] = {
     "speed_kmh": _one_of(5e-324, 1e-300, 1e-6, 2000),
     "road_factor": _one_of(1, 10),
     "cv": _one_of(0, 5e-324, 5),
-    **dict.fromkeys(["unit_cost", "engineer_per_year", "desk_agent_per_year"], _one_of(0, 1e300)),
+    **dict.fromkeys(["unit_cost", "engineer_per_year", "desk_agent_per_year"], _one_of(0, 1e12)),
     "holding_rate": _one_of(0, 5e-324, 10),
     "start": st.sampled_from(EDGE_DATES),
     "holidays": st.lists(st.sampled_from(EDGE_DATES), max_size=3),
@@ -198,12 +212,14 @@ VALID_KINDS: dict[str, st.SearchStrategy[Any]] = {
     "shift": _one_of("00:00-24:00", "23:59-00:00", "12:00-11:59", "00:00-00:01", "business"),
 }
 # The same kinds, valid or not: out of range, of the wrong type, badly written.
+MONEY_FIELDS = ("unit_cost", "engineer_per_year", "desk_agent_per_year")
 FIELD_KINDS: dict[str, st.SearchStrategy[Any]] = {
     name: st.one_of(
         valid,
         distributions if name in ("remote_time", "onsite_time", "handle_time") else durations,
         st.lists(numbers, max_size=25) if name.endswith(("profile", "location")) else numbers,
         dates if name in ("start", "holidays") else safe_text,
+        st.sampled_from(HUGE_MONEY) if name in MONEY_FIELDS else st.booleans(),
     )
     for name, valid in VALID_KINDS.items()
 }
@@ -544,6 +560,13 @@ def simulate_briefly(scenario: simsvc.Scenario) -> None:
         result.to_dict()
 
 
+def check_costs(scenario: simsvc.Scenario) -> None:
+    """A valid scenario's yearly costs are finite, even with 10^9 breaches of everything."""
+    breaches = dict.fromkeys(scenario.commitment_ids(), 1e9)
+    cost = yearly_cost(scenario, breaches)
+    assert all(math.isfinite(amount) for amount in cost.values()), cost
+
+
 def check_file(content: bytes) -> None:
     """The fuzz property for one scenario file's content."""
     with tempfile.TemporaryDirectory() as folder:
@@ -561,6 +584,7 @@ def check_file(content: bytes) -> None:
                 )
         else:
             valid = True
+            check_costs(scenario)
             simulate_briefly(scenario)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -571,7 +595,7 @@ def check_file(content: bytes) -> None:
             assert err.getvalue().startswith("error: "), err.getvalue()
 
 
-FUZZ_SETTINGS = {
+FUZZ_SETTINGS: dict[str, Any] = {
     # The same cases on every run (CI must be reproducible); SIMSVC_FUZZ_RANDOM=1 explores anew.
     "derandomize": not os.environ.get("SIMSVC_FUZZ_RANDOM"),
     "deadline": None,
@@ -612,6 +636,145 @@ def test_extreme_values_are_an_error_or_run(content: bytes) -> None:
 @given(st.one_of(mutated_scenarios(), extreme_scenarios(), corrupted_files()))
 def test_fuzz_many(content: bytes) -> None:
     check_file(content)
+
+
+# -- properties aimed at what earlier fuzzing found (issue 11) -------------------------------
+
+
+def load_data(data: dict[str, Any]) -> simsvc.Scenario | simsvc.ScenarioError:
+    """The scenario ``data`` written as a TOML file and loaded, or the error loading it."""
+    try:
+        return simsvc.parse_scenario(to_toml(data), "fuzzed.toml")
+    except simsvc.ScenarioError as error:
+        return error
+
+
+def _number_leaves(data: dict[str, Any]) -> list[tuple[str | int, ...]]:
+    return [p for p, n in _walk(data) if isinstance(n, int | float) and not isinstance(n, bool)]
+
+
+def _id_leaves(data: dict[str, Any]) -> list[tuple[str | int, ...]]:
+    return [
+        p
+        for p, n in _walk(data)
+        if isinstance(n, str)
+        and any(isinstance(part, str) and part in ID_KEYS for part in p[-2:])
+        and p[0] not in ("scenario", "calendar")
+    ]
+
+
+def _named(error: simsvc.ScenarioError, path: tuple[str | int, ...]) -> list[str]:
+    """Messages of the problems at ``path`` or at a key path that holds it."""
+    return [p.message for p in error.problems if p.path and path[: len(p.path)] == p.path]
+
+
+@st.composite
+def booleans_for_numbers(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str | int, ...]]:
+    """A base file with one of its numbers (a count, a share, a duration...) set to a boolean."""
+    data = copy.deepcopy(DATA[draw(st.sampled_from(WEIGHTED_NAMES))])
+    leaves = _number_leaves(data)
+    path = leaves[draw(st.integers(0, len(leaves) - 1))]
+    _parent(data, path)[path[-1]] = draw(st.booleans())
+    return data, path
+
+
+@settings(max_examples=40, **FUZZ_SETTINGS)
+@given(booleans_for_numbers())
+def test_a_boolean_is_never_a_number(case: tuple[dict[str, Any], tuple[str | int, ...]]) -> None:
+    data, path = case
+    outcome = load_data(data)
+    assert isinstance(outcome, simsvc.ScenarioError), f"{path} accepted a boolean"
+    messages = _named(outcome, path)
+    assert messages, (path, str(outcome))
+    assert any("expected a" in m or "true" in m or "false" in m for m in messages), messages
+
+
+MONEY_PATHS = [("costs", "engineer_per_year"), ("costs", "desk_agent_per_year")]
+
+
+@st.composite
+def huge_money(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str | int, ...]]:
+    """A base file with an amount of money set to a large or huge value, and staff to many."""
+    data = copy.deepcopy(DATA[draw(st.sampled_from(WEIGHTED_NAMES))])
+    paths: list[tuple[str | int, ...]] = list(MONEY_PATHS)
+    paths += [("part", i, "unit_cost") for i in range(len(data.get("part", [])))]
+    paths += [("costs", "penalty", str(s["id"])) for s in data["severity"]]
+    path = draw(st.sampled_from(paths))
+    amount = draw(st.one_of(st.sampled_from(HUGE_MONEY), st.floats(min_value=0, max_value=1e14)))
+    node: Any = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+    node[path[-1]] = amount
+    if draw(st.booleans()):
+        for base in data["base"]:
+            base["engineers"] = 10_000
+    return data, path
+
+
+@settings(max_examples=40, **FUZZ_SETTINGS)
+@given(huge_money())
+def test_money_is_refused_or_every_total_is_finite(
+    case: tuple[dict[str, Any], tuple[str | int, ...]],
+) -> None:
+    data, path = case
+    outcome = load_data(data)
+    if isinstance(outcome, simsvc.ScenarioError):
+        assert _named(outcome, path), (path, str(outcome))
+    else:
+        check_costs(outcome)
+
+
+@st.composite
+def confusable_ids(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str | int, ...], str]:
+    """A base file with an invisible character put into one of its ids or references."""
+    data = copy.deepcopy(DATA[draw(st.sampled_from(WEIGHTED_NAMES))])
+    leaves = _id_leaves(data)
+    path = leaves[draw(st.integers(0, len(leaves) - 1))]
+    char = draw(st.one_of(st.sampled_from(INVISIBLE_CHARS), st.characters(categories=["Cf"])))
+    old = _parent(data, path)[path[-1]]
+    at = draw(st.integers(0, len(old)))
+    _parent(data, path)[path[-1]] = old[:at] + char + old[at:]
+    return data, path, char
+
+
+@settings(max_examples=40, **FUZZ_SETTINGS)
+@given(confusable_ids())
+def test_an_invisible_character_in_an_id_is_refused_by_its_code_point(
+    case: tuple[dict[str, Any], tuple[str | int, ...], str],
+) -> None:
+    data, path, char = case
+    outcome = load_data(data)
+    assert isinstance(outcome, simsvc.ScenarioError), f"{path} accepted U+{ord(char):04X}"
+    code = f"U+{ord(char):04X}"
+    assert any(code in m for m in _named(outcome, path)), (path, code, str(outcome))
+
+
+@st.composite
+def long_ids(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str | int, ...], str]:
+    """A base file with one of its ids replaced by a long one, in any script."""
+    data = copy.deepcopy(DATA[draw(st.sampled_from(WEIGHTED_NAMES))])
+    leaves = [p for p in _id_leaves(data) if p[-1] == "id" and p[0] != "inspection"]
+    path = leaves[draw(st.integers(0, len(leaves) - 1))]
+    letters = st.sampled_from(["a", "Z", "站", "é", "ß", "ᄀ", "_", "-", "7"])
+    new = draw(st.sampled_from(["x", "站"])) + "".join(
+        draw(st.lists(letters, min_size=80, max_size=400))
+    )
+    _parent(data, path)[path[-1]] = new
+    return data, path, new
+
+
+@settings(max_examples=30, **FUZZ_SETTINGS)
+@given(long_ids())
+def test_an_id_longer_than_100_characters_is_refused(
+    case: tuple[dict[str, Any], tuple[str | int, ...], str],
+) -> None:
+    data, path, new = case
+    outcome = load_data(data)
+    too_long = _named(outcome, path) if isinstance(outcome, simsvc.ScenarioError) else []
+    if len(new) > 100:
+        assert any("at most 100 characters" in m for m in too_long), (path, str(outcome))
+    else:
+        assert not any("at most 100" in m for m in too_long), too_long
 
 
 def test_the_writer_round_trips_every_base_file() -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
-from simsvc.result_files import OutputError, check_target, write_json, write_table, write_text
+from simsvc.result_files import OutputError, check_writable, write_json, write_table, write_text
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario
 from simsvc.scenario.variation import VaryError
@@ -198,6 +198,8 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: exists and is not a folder")
     if not args.out.parent.is_dir():
         raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    # the folder is made if missing: then its parent must take new entries
+    check_writable(args.out / "report.html" if args.out.exists() else args.out)
     total = args.replications or scenario.scenario.replications
     with _runner(args) as runner:
         update, close = _progress_bar(total, args.quiet)
@@ -222,15 +224,15 @@ def _sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from simsvc.scenario.variation import parse_axes
-    from simsvc.sweep.grid import Sweep, describe_results, grid_points, sample_points
+    from simsvc.sweep.grid import Sweep, describe_results, grid_points, grid_size, sample_points
 
     scenario = load_scenario(args.file)
     axes = parse_axes(args.vary, scenario)
     seed = scenario.scenario.seed if args.seed is None else args.seed
-    grid = grid_points(axes)
-    points = grid if args.sample is None else sample_points(axes, args.sample, seed)
+    check_writable(args.out)
+    points = grid_points(axes) if args.sample is None else sample_points(axes, args.sample, seed)
     sweep = Sweep(scenario, axes, points, args.out, replications=args.replications, seed=seed)
-    what = f"{len(points)} points" + (f" sampled from {len(grid)}" if args.sample else "")
+    what = f"{len(points):,} points" + (f" sampled from {grid_size(axes):,}" if args.sample else "")
     skipped = len(points) - len(sweep.pending)
     if skipped:
         what += f", {skipped} already in {args.out}"
@@ -287,8 +289,9 @@ def _runner(args: argparse.Namespace) -> Iterator[Runner]:
 
 
 def _check_folder(target: Path | None) -> None:
+    """Refuse, before anything is simulated, an output that could not be written."""
     if target is not None:
-        check_target(target)
+        check_writable(target)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {

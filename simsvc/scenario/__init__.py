@@ -2,6 +2,7 @@
 
 - :mod:`~simsvc.scenario.schema`: the tables of the file as frozen pydantic models;
 - :mod:`~simsvc.scenario.units`: durations and distributions (hours);
+- :mod:`~simsvc.scenario.ids`: ids in NFC, without invisible characters;
 - :mod:`~simsvc.scenario.loading`: TOML text -> :class:`Scenario`;
 - :mod:`~simsvc.scenario.errors`: problems named by key path and line;
 - :mod:`~simsvc.scenario.references`: every id named must exist;

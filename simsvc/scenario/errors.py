@@ -1,13 +1,24 @@
-"""Errors a user can act on: each names the key path and, where known, the file line."""
+"""Errors a user can act on: each names the key path and, where known, the file line.
+
+A file with thousands of problems (a key misspelt on every site) is reported in full in
+:attr:`ScenarioError.problems`, but its text shows the first :data:`MAX_SHOWN` and sums up
+the rest by kind: ``... and 2,150 more like it: site[*].equipmnt: unknown key``.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 Path = tuple[str | int, ...]
+
+MAX_SHOWN = 50
+"""Problems shown one by one in an error's text; the rest are summed up by kind."""
+
+MAX_SUMMARIES = 10
+"""Lines that sum up the problems not shown, at most."""
 
 # Names pydantic puts in an error location for the branch of a union it tried.
 _UNION_TAGS = {
@@ -22,6 +33,7 @@ _UNION_TAGS = {
     "float",
     "list[str]",
     "function-after[_check_location(), tuple[float, float]]",
+    "[key]",  # a key of a table that is not valid: the path already ends with the key
 }
 
 
@@ -65,14 +77,54 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         head = f"{self.source}: " if self.source else ""
         count = len(self.problems)
-        lines = [f"{head}{count} problem{'s' if count != 1 else ''} in the scenario"]
-        lines += [f"  {p}" for p in self.problems]
+        lines = [f"{head}{count:,} problem{'s' if count != 1 else ''} in the scenario"]
+        lines += [f"  {p}" for p in self.problems[:MAX_SHOWN]]
+        lines += [f"  {line}" for line in _summaries(self.problems[MAX_SHOWN:])]
         return "\n".join(lines)
 
     def located(self, toml_text: str, source: str) -> ScenarioError:
         """The same problems with the TOML line of each key path filled in."""
-        problems = [replace(p, line=p.line or find_line(toml_text, p.path)) for p in self.problems]
+        lines = key_lines(toml_text)  # once: a file may have thousands of problems
+        problems = [replace(p, line=p.line or line_of(lines, p.path)) for p in self.problems]
         return ScenarioError(problems, source)
+
+
+def _pattern(paths: Sequence[Path]) -> str:
+    """One key path for paths of the same length: ``site[*].equipmnt``, ``travel.bogus_*``."""
+    parts: list[str | int] = []
+    for column in zip(*paths, strict=True):
+        first = column[0]
+        if all(part == first for part in column):
+            parts.append(first)
+        elif all(isinstance(part, int) for part in column):
+            parts.append("[*]")
+        else:
+            prefix = _common_prefix([str(part) for part in column])
+            parts.append(f"{prefix}*")
+    return format_path(tuple(parts)).replace(".[*]", "[*]")
+
+
+def _common_prefix(texts: Sequence[str]) -> str:
+    shortest, longest = min(texts), max(texts)
+    size = 0
+    while size < len(shortest) and shortest[size] == longest[size]:
+        size += 1
+    return shortest[:size]
+
+
+def _summaries(problems: Sequence[Problem]) -> list[str]:
+    """Lines that sum up ``problems`` by kind: the same message at a like key path."""
+    groups: dict[tuple[str, int, str | int], list[Path]] = {}
+    for problem in problems:
+        table = problem.path[0] if problem.path else ""
+        groups.setdefault((problem.message, len(problem.path), table), []).append(problem.path)
+    lines = []
+    for (message, _, _), paths in list(groups.items())[:MAX_SUMMARIES]:
+        lines.append(f"... and {len(paths):,} more like it: {_pattern(paths)}: {message}")
+    rest = sum(len(paths) for paths in list(groups.values())[MAX_SUMMARIES:])
+    if rest:
+        lines.append(f"... and {rest:,} more problem{'s' if rest != 1 else ''}")
+    return lines
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -159,11 +211,19 @@ def key_lines(text: str) -> dict[Path, int]:
     return lines
 
 
-def find_line(text: str, path: Path) -> int | None:
-    """Line (1-based) of a key path in a TOML text: of the path itself or its nearest parent."""
-    lines = key_lines(text)
+def line_of(lines: Mapping[Path, int], path: Path) -> int | None:
+    """Line of a key path in the index :func:`key_lines` made: of the path or its nearest parent."""
     for size in range(len(path), 0, -1):
         line = lines.get(tuple(path[:size]))
         if line is not None:
             return line
     return None
+
+
+def find_line(text: str, path: Path) -> int | None:
+    """Line (1-based) of a key path in a TOML text: of the path itself or its nearest parent.
+
+    It indexes the whole text: to locate many paths, index it once with :func:`key_lines`
+    and look each up with :func:`line_of`.
+    """
+    return line_of(key_lines(text), path)

@@ -1,15 +1,18 @@
 """Cross-references between the tables of a scenario: every id named must exist.
 
 Run by :class:`~simsvc.scenario.Scenario` once every field is valid; each problem
-names the key path of the reference that does not resolve.
+names the key path of the reference that does not resolve. Also here, because it spans
+tables: whatever runs on the business clock (a commitment, a shift, an inspection) needs
+business hours in the warm-up and horizon, or every incident would be met at once.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from simsvc.scenario.errors import Problem
+from simsvc.scenario.errors import Path, Problem, format_path
 
 if TYPE_CHECKING:
     from simsvc.scenario.schema import Scenario
@@ -51,8 +54,6 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
             yield _unknown(("commitment", i, "severity"), c.severity, "severity", severities)
         if c.zone is not None and c.zone not in zones:
             yield _unknown(("commitment", i, "zone"), c.zone, "zone", zones)
-        if c.clock == "business" and not s.calendar.business_days:
-            yield Problem(("commitment", i, "clock"), "business clock but no business_days")
     for i, e in enumerate(s.equipment):
         for sev in e.severity_mix:
             if sev not in severities:
@@ -91,9 +92,66 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     for sev in s.costs.penalty:
         if sev not in severities:
             yield _unknown(("costs", "penalty", sev), sev, "severity", severities)
-    uses_business: list[tuple[str | int, ...]] = (
-        [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    yield from _business_clock(s)
+
+
+def _business_clock_users(s: Scenario) -> list[Path]:
+    """The key paths of everything that runs on the business clock."""
+    users: list[Path] = [
+        ("commitment", i, "clock") for i, c in enumerate(s.commitment) if c.clock == "business"
+    ]
+    users += [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    users += [("base", i, "shift") for i, b in enumerate(s.base) if b.shift == "business"]
+    users += [
+        ("inspection", i, "clock") for i, x in enumerate(s.inspection) if x.clock == "business"
+    ]
+    return users
+
+
+def has_business_hours(s: Scenario) -> bool:
+    """Whether the business clock ticks at all in the warm-up and the horizon."""
+    from simsvc.model.calendar import WorkCalendar
+
+    if not s.calendar.business_days:
+        return False
+    calendar = WorkCalendar(s.calendar, s.scenario.warmup)
+    start_hour, end_hour = calendar.business_span
+    begin = calendar.offset  # hours from the calendar's origin to t = 0
+    end = begin + s.scenario.warmup + s.scenario.horizon
+    for day in range(math.floor(begin / 24), math.floor(end / 24) + 1):
+        opens, closes = day * 24 + start_hour, day * 24 + end_hour
+        if min(closes, end) > max(opens, begin) and calendar.is_business_day(day):
+            return True
+    return False
+
+
+def _business_clock(s: Scenario) -> Iterable[Problem]:
+    """A business clock that never ticks measures every incident as met at once: refuse it."""
+    users = _business_clock_users(s)
+    if not users or has_business_hours(s):
+        return
+    used = ", ".join(format_path(path) for path in users[:3])
+    used += f" and {len(users) - 3} more" if len(users) > 3 else ""
+    verb = "uses" if len(users) == 1 else "use"
+    if not s.calendar.business_days:
+        yield Problem(
+            ("calendar", "business_days"),
+            f"calendar.business_days is empty, so the business clock never runs, but {used}"
+            f" {verb} it; list the business days or use the 24x7 clock",
+        )
+        return
+    days = ", ".join(s.calendar.business_days)
+    if not s.calendar.holidays:  # a horizon of a few hours between two business days
+        yield Problem(
+            ("scenario", "horizon"),
+            f"the warm-up and horizon hold no business hours (calendar.business_days = {days},"
+            f" business_hours = {s.calendar.business_hours}), so the business clock never"
+            f" runs, but {used} {verb} it; lengthen the horizon or use the 24x7 clock",
+        )
+        return
+    yield Problem(
+        ("calendar", "holidays"),
+        f"every business day of the warm-up and horizon (calendar.business_days = {days}) is"
+        f" in calendar.holidays, so the business clock never runs, but {used} {verb} it;"
+        " add business days or remove holidays",
     )
-    uses_business += [("base", i, "shift") for i, b in enumerate(s.base) if b.shift == "business"]
-    if uses_business and not s.calendar.business_days:
-        yield Problem(uses_business[0], "shift 'business' but calendar.business_days is empty")

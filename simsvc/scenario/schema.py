@@ -21,12 +21,21 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
 from simsvc.scenario.errors import Problem, ScenarioError
-from simsvc.scenario.units import Constant, Distribution, Duration, Exponential, Lognormal
+from simsvc.scenario.ids import Id, IdRef, clean_sites, distinct_keys
+from simsvc.scenario.units import (
+    Constant,
+    Distribution,
+    Duration,
+    Exponential,
+    Lognormal,
+    not_a_bool,
+)
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -91,14 +100,38 @@ def _check_location(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\w[\w\-]*$")]
-"""An id: letters (of any script), digits, ``_`` and ``-``; it never names a file or command."""
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+MAX_MONEY = 1e12
+"""The largest amount of money a scenario may state for one unit (a year of an engineer,
+a part, a breach): it keeps every total finite."""
+
+
+def _check_money(value: float) -> float:
+    if value > MAX_MONEY:
+        raise ValueError(
+            f"an amount above 1e12 ({MAX_MONEY:,.0f}) for one engineer, agent, part or breach"
+            f" is not plausible; money is bounded so that every total stays finite, got {value:g}"
+        )
+    return value
+
+
+Number = Annotated[float, BeforeValidator(not_a_bool)]
+"""A number (an integer is read as one); ``true`` and ``false`` are refused."""
+WholeNumber = Annotated[int, BeforeValidator(not_a_bool)]
+"""A whole number; ``true`` and ``false`` are refused."""
+Money = Annotated[
+    float,
+    BeforeValidator(not_a_bool),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_check_money),
+]
+"""An amount of money in the scenario's currency: 0 to :data:`MAX_MONEY`."""
+Share = Annotated[float, BeforeValidator(not_a_bool), Field(ge=0, le=1, allow_inf_nan=False)]
 PositiveDuration = Annotated[Duration, Field(gt=0)]
 Shift = Annotated[str, AfterValidator(_check_shift)]
 Location = Annotated[
     tuple[
-        Annotated[float, Field(allow_inf_nan=False)], Annotated[float, Field(allow_inf_nan=False)]
+        Annotated[Number, Field(allow_inf_nan=False)],
+        Annotated[Number, Field(allow_inf_nan=False)],
     ],
     AfterValidator(_check_location),
 ]
@@ -124,8 +157,8 @@ class ScenarioInfo(_Table):
     description: str = ""
     horizon: Annotated[Duration, Field(ge=1.0)] = 365 * 24.0
     warmup: Duration = 0.0
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=20261122, ge=0, lt=2**128)
+    replications: WholeNumber = Field(default=10, ge=1, le=100_000)
+    seed: WholeNumber = Field(default=20261122, ge=0, lt=2**128)
     currency: str = "CNY"
 
 
@@ -143,7 +176,7 @@ class Severity(_Table):
 
     id: Id
     name: str = ""
-    priority: int = Field(
+    priority: WholeNumber = Field(
         default=0, ge=0, le=1_000_000, description="1 is served first; 0 means 'by order'"
     )
     remote_fix: Share = 0.0
@@ -158,10 +191,10 @@ class Commitment(_Table):
     """``[[commitment]]``: one row of the tender's service table."""
 
     id: Id | None = None
-    severity: str
+    severity: IdRef
     metric: Metric
     within: PositiveDuration
-    goal: Annotated[float, Field(gt=0, le=1)] = 0.95
+    goal: Annotated[Number, Field(gt=0, le=1)] = 0.95
     clock: Clock = "24x7"
     zone: Id | None = None
     period: Period | None = Field(
@@ -191,7 +224,7 @@ class Commitment(_Table):
 class Desk(_Table):
     """``[desk]``: the service desk that answers fault reports."""
 
-    agents: int = Field(default=1, ge=0, le=10_000)
+    agents: WholeNumber = Field(default=1, ge=0, le=10_000)
     shift: Shift = "24x7"
     handle_time: Distribution = Exponential(dist="exponential", mean_=10 / 60)
 
@@ -202,9 +235,9 @@ class Base(_Table):
     id: Id
     name: str = ""
     location: Location
-    engineers: int = Field(ge=0, le=10_000)
+    engineers: WholeNumber = Field(ge=0, le=10_000)
     shift: Shift = "24x7"
-    depot: str | None = None
+    depot: IdRef | None = None
 
 
 class Depot(_Table):
@@ -213,7 +246,9 @@ class Depot(_Table):
     id: Id
     name: str = ""
     location: Location
-    stock: dict[str, StockLevel] = Field(default_factory=dict)
+    stock: Annotated[dict[IdRef, StockLevel], BeforeValidator(distinct_keys)] = Field(
+        default_factory=dict
+    )
     resupply: Distribution = Constant(value=14 * 24.0)
 
 
@@ -222,7 +257,7 @@ class Part(_Table):
 
     id: Id
     name: str = ""
-    unit_cost: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    unit_cost: Money = 0.0
 
 
 class Equipment(_Table):
@@ -230,10 +265,14 @@ class Equipment(_Table):
 
     id: Id
     name: str = ""
-    failures_per_year: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
-    severity_mix: dict[str, Share] = Field(min_length=1)
-    parts: dict[str, Share] = Field(default_factory=dict)
-    spare_unit: str | None = None
+    failures_per_year: Annotated[Number, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    severity_mix: Annotated[dict[IdRef, Share], BeforeValidator(distinct_keys)] = Field(
+        min_length=1
+    )
+    parts: Annotated[dict[IdRef, Share], BeforeValidator(distinct_keys)] = Field(
+        default_factory=dict
+    )
+    spare_unit: IdRef | None = None
 
 
 class Site(_Table):
@@ -243,35 +282,38 @@ class Site(_Table):
     name: str = ""
     location: Location
     zone: Id | None = None
-    equipment: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(min_length=1)
+    equipment: Annotated[
+        dict[IdRef, Annotated[WholeNumber, Field(ge=0, le=10_000_000)]],
+        BeforeValidator(distinct_keys),
+    ] = Field(min_length=1)
 
 
 class Inspection(_Table):
     """``[[inspection]]``: preventive visits to sites every ``every`` hours."""
 
-    id: str | None = None
+    id: IdRef | None = None
     every: PositiveDuration
     duration: PositiveDuration
-    sites: str | list[str] = "all"
+    sites: Annotated[str | list[str], BeforeValidator(clean_sites)] = "all"
     clock: Clock = "business"
-    months: list[Annotated[int, Field(ge=1, le=12)]] | None = None
+    months: list[Annotated[WholeNumber, Field(ge=1, le=12)]] | None = None
 
 
 class Travel(_Table):
     """``[travel]``: how engineers get to sites."""
 
-    speed_kmh: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)] = 40.0
-    road_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
-    cv: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.25
+    speed_kmh: Annotated[Number, Field(gt=0, le=2000, allow_inf_nan=False)] = 40.0
+    road_factor: Annotated[Number, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
+    cv: Annotated[Number, Field(ge=0, le=5, allow_inf_nan=False)] = 0.25
 
 
 class Arrivals(_Table):
     """``[arrivals]``: relative weights of fault reports by hour of day and day of week."""
 
-    hourly_profile: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+    hourly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: [1.0] * 24
     )
-    weekly_profile: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+    weekly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: [1.0] * 7
     )
 
@@ -297,11 +339,11 @@ class Arrivals(_Table):
 class Costs(_Table):
     """``[costs]``: yearly costs of resources and penalties per breach."""
 
-    engineer_per_year: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
-    desk_agent_per_year: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
-    holding_rate: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
-    penalty: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
-        default_factory=dict
+    engineer_per_year: Money = 0.0
+    desk_agent_per_year: Money = 0.0
+    holding_rate: Annotated[Number, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
+    penalty: Annotated[dict[IdRef, Money], BeforeValidator(distinct_keys)] = Field(
+        default_factory=dict, description="per breached commitment"
     )
 
 
@@ -309,17 +351,37 @@ class PlanBounds(_Table):
     """``[plan]``: how verdicts are reached (confidence, period, criterion) and the
     planner's search bounds."""
 
-    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+    confidence: Annotated[Number, Field(gt=0, lt=1)] = 0.95
     period: Period = "horizon"
     criterion: Criterion = "mean"
-    max_breach_risk: Annotated[float, Field(gt=0, lt=1)] = 0.05
-    max_engineers_per_base: int = Field(default=20, ge=0, le=10_000)
-    max_desk_agents: int = Field(default=20, ge=0, le=10_000)
-    max_stock_per_part: int = Field(default=50, ge=0, le=1_000_000)
+    max_breach_risk: Annotated[Number, Field(gt=0, lt=1)] = 0.05
+    max_engineers_per_base: WholeNumber = Field(default=20, ge=0, le=10_000)
+    max_desk_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
+    max_stock_per_part: WholeNumber = Field(default=50, ge=0, le=1_000_000)
+
+
+class _Memo:
+    """A value computed once from a field, kept beside a frozen model.
+
+    It takes no part in the model's equality (two equal scenarios are equal whether or
+    not either has computed it), and it remembers which field value it was computed
+    from, so a ``model_copy`` with that field changed computes it afresh.
+    """
+
+    def __init__(self) -> None:
+        self.source: object = None
+        self.value: dict[str, int] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Memo)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Scenario(_Table):
     """A whole scenario file. Build it with :func:`simsvc.load_scenario`."""
+
+    _priorities: _Memo = PrivateAttr(default_factory=_Memo)
 
     scenario: ScenarioInfo
     calendar: Calendar = Calendar()
@@ -381,10 +443,13 @@ class Scenario(_Table):
 
     def priority_of(self, severity_id: str) -> int:
         """The dispatch priority of a severity (1 first); by file order when not given."""
-        for index, severity in enumerate(self.severity):
-            if severity.id == severity_id:
-                return severity.priority or index + 1
-        raise KeyError(severity_id)
+        memo = self._priorities
+        if memo.source is not self.severity:  # computed once per list of severities
+            priorities: dict[str, int] = {}
+            for index, severity in enumerate(self.severity):
+                priorities.setdefault(severity.id, severity.priority or index + 1)
+            memo.value, memo.source = priorities, self.severity
+        return memo.value[severity_id]
 
     def with_resources(
         self,

@@ -38,6 +38,14 @@ MAX_HOURS = 100 * 8760.0
 MAX_CV = 10.0
 """The largest coefficient of variation a distribution may state."""
 
+
+def not_a_bool(value: object) -> object:
+    """Refuse ``true`` and ``false`` where a number is expected (pydantic reads them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -146,7 +154,9 @@ class _MeanAndCv(_Dist):
     """A distribution given by its mean (a duration) and coefficient of variation."""
 
     mean_: Duration = Field(alias="mean", gt=0)
-    cv_: float = Field(alias="cv", ge=0, le=MAX_CV, allow_inf_nan=False)
+    cv_: Annotated[float, BeforeValidator(not_a_bool)] = Field(
+        alias="cv", ge=0, le=MAX_CV, allow_inf_nan=False
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -174,7 +184,9 @@ class Gamma(_MeanAndCv):
     """Gamma durations given by their mean and coefficient of variation (cv > 0)."""
 
     dist: Literal["gamma"]
-    cv_: float = Field(alias="cv", ge=1e-3, le=MAX_CV, allow_inf_nan=False)
+    cv_: Annotated[float, BeforeValidator(not_a_bool)] = Field(
+        alias="cv", ge=1e-3, le=MAX_CV, allow_inf_nan=False
+    )
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1 / self.cv_**2

@@ -11,6 +11,12 @@ A sweep axis is written ``PATH=VALUES``, the way ``simsvc sweep --vary`` takes i
                                          swap_after | swap_time
     base.north.shift=24x7,business       base.<id>.shift, desk.agents, desk.shift
 
+A range ``a..b`` is kept as its bounds (:class:`ValueRange`): its values are made one at a
+time, so a range of millions of stock levels can be sampled without being built. Every
+value of a list is validated against the scenario at once; of a range, its two ends
+(every field a range can vary is bounded by an interval, so the values between them are
+valid too) and, when it has at most :data:`CHECKED_RANGE` values, every one.
+
 A varied scenario is built by :func:`simsvc.scenario.variant.evolve_at` (the one variant
 builder): the file's data with the field replaced, validated again from scratch, so a
 value the file could not hold fails with the key path (``base[0].engineers``), exactly
@@ -20,9 +26,9 @@ as a bad file does.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from simsvc.scenario.errors import ScenarioError, format_path
 from simsvc.scenario.schema import Scenario
@@ -49,6 +55,12 @@ PATHS = (
     "severity.<id>.priority|remote_fix|part_need|swap_after|swap_time",
 )
 """The paths a sweep can vary (shown in errors)."""
+
+MAX_RANGE = 100_000_000
+"""The most values a range ``a..b`` may have (more than any field accepts)."""
+
+CHECKED_RANGE = 100
+"""A range of at most this many values has every value validated, not only its ends."""
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _NUMBER = re.compile(r"^\s*-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
@@ -177,14 +189,64 @@ def resolve(path: str, scenario: Scenario) -> tuple[KeyPath, Kind]:
 
 
 @dataclass(frozen=True)
+class ValueRange(Sequence[Value]):
+    """The values of a range ``low..high``, made one at a time: a range may be huge."""
+
+    low: int
+    high: int
+    read: Callable[[str], Value]
+
+    def __len__(self) -> int:
+        return self.high - self.low + 1
+
+    @overload
+    def __getitem__(self, index: int) -> Value: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Value, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Value | tuple[Value, ...]:
+        numbers = range(self.low, self.high + 1)
+        if isinstance(index, slice):
+            return tuple(self.read(str(n)) for n in numbers[index])
+        return self.read(str(numbers[index]))
+
+    def __iter__(self) -> Iterator[Value]:
+        return (self.read(str(n)) for n in range(self.low, self.high + 1))
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            self.index(value)
+        except ValueError:
+            return False
+        return True
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """The position of ``value`` (``3`` and ``3.0`` alike), as a tuple's ``index``."""
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and float(value).is_integer()
+            and self.low <= value <= self.high
+        ):
+            position = int(value) - self.low
+            if start <= position and (stop is None or position < stop):
+                return position
+        raise ValueError(f"{value!r} is not in the range {self.low}..{self.high}")
+
+
+@dataclass(frozen=True)
 class Axis:
-    """One varied field and the values it takes, from one ``--vary PATH=VALUES``."""
+    """One varied field and the values it takes, from one ``--vary PATH=VALUES``.
+
+    ``values`` is a tuple for a list, a :class:`ValueRange` for a range ``a..b``.
+    """
 
     argument: str
     path: str
     location: KeyPath
     kind: Kind
-    values: tuple[Value, ...]
+    values: Sequence[Value]
 
     def key(self, value: Any) -> str:
         """A canonical text of a value, equal for ``2``, ``2.0`` and ``"2h"`` of a duration.
@@ -228,32 +290,51 @@ def _parse_axis(argument: str, scenario: Scenario) -> Axis:
             "expected PATH=VALUES such as base.north.engineers=2..6 or travel.cv=0,0.25"
         )
     location, kind = resolve(path, scenario)
-    values: list[Value]
     if match := _RANGE.match(spec):
-        if not kind.ranges:
-            raise VaryError(f"a range a..b needs numbers; give a list of {kind.expected}")
-        low, high = int(match[1]), int(match[2])
-        if low > high:
-            raise VaryError(f"the range {low}..{high} is empty (write the smaller bound first)")
-        values = [kind.read(str(n)) for n in range(low, high + 1)]
-    else:
-        texts = [t.strip() for t in spec.split(",")]
-        if any(not t for t in texts):
-            raise VaryError(f"an empty value in {spec!r}; expected a list such as 2,4,6")
-        values = [kind.read(t) for t in texts]
+        return _range_axis(argument, path, location, kind, int(match[1]), int(match[2]), scenario)
+    texts = [t.strip() for t in spec.split(",")]
+    if any(not t for t in texts):
+        raise VaryError(f"an empty value in {spec!r}; expected a list such as 2,4,6")
+    values = [kind.read(t) for t in texts]
     if not kind.numeric and any(isinstance(v, str) for v in values):
         values = [v if isinstance(v, str) else f"{v:g}" for v in values]  # one type per column
     axis = Axis(argument, path, location, kind, tuple(values))
-    keys = [axis.key(v) for v in values]
-    for k, value in enumerate(values):
-        if keys[k] in keys[:k]:
+    seen: set[str] = set()
+    for value in values:
+        key = axis.key(value)
+        if key in seen:
             raise VaryError(f"the value {value} is given twice")
-    for value in values:  # a value the file could not hold fails here, before any simulation
+        seen.add(key)
+    _check_values(scenario, axis, values)
+    return axis
+
+
+def _range_axis(
+    argument: str, path: str, location: KeyPath, kind: Kind, low: int, high: int, scenario: Scenario
+) -> Axis:
+    if not kind.ranges:
+        raise VaryError(f"a range a..b needs numbers; give a list of {kind.expected}")
+    if low > high:
+        raise VaryError(f"the range {low}..{high} is empty (write the smaller bound first)")
+    values = ValueRange(low, high, kind.read)
+    axis = Axis(argument, path, location, kind, values)
+    count = high - low + 1
+    _check_values(scenario, axis, values if count <= CHECKED_RANGE else [values[0], values[-1]])
+    if count > MAX_RANGE:
+        raise VaryError(
+            f"the range {low}..{high} has {count:,} values, more than the {MAX_RANGE:,} a range"
+            " may have"
+        )
+    return axis
+
+
+def _check_values(scenario: Scenario, axis: Axis, values: Sequence[Value]) -> None:
+    """Fail now, before any simulation, on a value the file could not hold."""
+    for value in values:
         try:
             vary(scenario, [axis], (value,))
         except ScenarioError as error:
             raise VaryError("; ".join(str(p) for p in error.problems)) from None
-    return axis
 
 
 def parse_axes(arguments: Sequence[str], scenario: Scenario) -> list[Axis]:

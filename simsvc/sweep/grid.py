@@ -5,6 +5,10 @@ their values, or over a Latin-hypercube sample of that grid, and simulates every
 with the same seed: replication ``r`` of every point draws the same faults (common
 random numbers), so differences between points are the resources', not chance's.
 
+A full grid has at most :data:`MAX_GRID_POINTS` points (:class:`GridTooLarge` otherwise);
+a sample is drawn from the axes' sizes alone, so a grid of billions of points is never
+built to draw a few of them.
+
 Results are one row per point and commitment (the varied values, the commitment,
 its attainment with a confidence interval, whether it is met, the yearly cost). The
 output file is rewritten atomically as each point finishes, so an interrupted sweep
@@ -30,7 +34,7 @@ from simsvc.results import ReplicationSummary, RunResult
 from simsvc.runner import Runner, experiment_jobs
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.schema import Scenario
-from simsvc.scenario.variation import Axis, Value, vary
+from simsvc.scenario.variation import Axis, Value, VaryError, vary
 
 _clock = time.monotonic  # tests put a fake clock here
 
@@ -67,8 +71,32 @@ RESULT_COLUMNS = (
 """Columns of a sweep's output after one column per varied path."""
 
 
+MAX_GRID_POINTS = 1_000_000
+"""The most points a sweep runs: a full grid, or a sample of a larger one."""
+
+
+class GridTooLarge(VaryError, ValueError):
+    """A grid or a sample of more points than a sweep runs (the message gives both counts)."""
+
+
+def grid_size(axes: Sequence[Axis]) -> int:
+    """The number of points of the full grid of ``axes`` (the grid itself is not built)."""
+    return math.prod(len(axis.values) for axis in axes)
+
+
 def grid_points(axes: Sequence[Axis]) -> list[Point]:
-    """Every combination of the axes' values, the last axis varying fastest."""
+    """Every combination of the axes' values, the last axis varying fastest.
+
+    Raises :class:`GridTooLarge` for a grid of more than :data:`MAX_GRID_POINTS` points.
+    """
+    size = grid_size(axes)
+    if size > MAX_GRID_POINTS:
+        shape = " x ".join(f"{len(axis.values):,}" for axis in axes)
+        raise GridTooLarge(
+            f"the grid of {shape} values has {size:,} points, more than the"
+            f" {MAX_GRID_POINTS:,} a sweep runs; vary fewer values, or pass --sample N to"
+            " simulate N points drawn from it"
+        )
     return list(itertools.product(*(axis.values for axis in axes)))
 
 
@@ -79,13 +107,19 @@ def sample_points(axes: Sequence[Axis], count: int, seed: int) -> list[Point]:
     when ``count`` is a multiple of an axis's size every value appears equally often.
     A point drawn twice is replaced from a further design of the same seeded sampler.
     The same ``seed`` gives the same points; ``count`` at or above the grid size gives
-    the whole grid.
+    the whole grid. The grid is never built: each axis's index is drawn from its size.
+    Raises :class:`GridTooLarge` for more than :data:`MAX_GRID_POINTS` points.
     """
     from scipy.stats import qmc
 
     sizes = [len(axis.values) for axis in axes]
     if count >= math.prod(sizes):
         return grid_points(axes)
+    if count > MAX_GRID_POINTS:
+        raise GridTooLarge(
+            f"a sample of {count:,} points is more than the {MAX_GRID_POINTS:,} a sweep runs;"
+            " ask for fewer"
+        )
     rng = np.random.default_rng(seed)
     try:
         sampler = qmc.LatinHypercube(d=len(axes), rng=rng)
