@@ -145,6 +145,19 @@ class Evaluation:
         return self.cost["total"] - (0.0 if with_penalties else self.cost["penalties"])
 
     @property
+    def plausible(self) -> bool:
+        """Whether every commitment's point estimate is on the right side of its line
+        (a screening test: cheaper to pass than the verdict, which needs the interval)."""
+        plan = self.result.scenario.plan
+        for estimate in self.result.estimates.values():
+            if plan.criterion == "risk":
+                if not estimate.breach_risk.mean <= plan.max_breach_risk:
+                    return False
+            elif not estimate.attainment.mean >= estimate.commitment.goal:
+                return False
+        return True
+
+    @property
     def worst(self) -> int:
         """Index of the commitment furthest below its goal (by CI lower bound)."""
         return max(range(len(self.shortfall)), key=lambda k: self.shortfall[k])
@@ -152,7 +165,13 @@ class Evaluation:
 
 @dataclass
 class Evaluator:
-    """Simulates candidates on the same replication seeds, on one runner, with a cache."""
+    """Simulates candidates on common replication seeds, on one runner, with a cache.
+
+    Each (candidate, replication) is simulated once: a candidate judged on a few
+    replications (screening), then on the whole search set, then on a fresh verification
+    set, never repeats a replication. ``replications`` is the search set (a count from 0,
+    or replication numbers); it may grow (a failed verification set joins it).
+    """
 
     space: PlanSpace
     seed: int
@@ -160,7 +179,9 @@ class Evaluator:
     """How many replications (numbered from 0), or which replication numbers."""
     runner: Runner = field(default_factory=lambda: Runner(workers=1))
     progress: Callable[[int], None] | None = None
-    cache: dict[Candidate, Evaluation] = field(default_factory=dict)
+    runs: dict[Candidate, dict[int, ReplicationSummary]] = field(default_factory=dict)
+    judged: dict[tuple[Candidate, tuple[int, ...]], Evaluation] = field(default_factory=dict)
+    scenarios: dict[Candidate, Scenario] = field(default_factory=dict)
     simulations: int = 0
 
     @property
@@ -171,22 +192,33 @@ class Evaluator:
 
     @property
     def indices(self) -> list[int]:
-        """The replication numbers every candidate is simulated with."""
+        """The replication numbers of the search set."""
         if isinstance(self.replications, int):
             return list(range(self.replications))
         return list(self.replications)
 
-    def evaluate(self, candidate: Candidate) -> Evaluation:
-        """Simulate one candidate (cached)."""
-        return self.evaluate_many([candidate])[0]
+    def evaluate(self, candidate: Candidate, indices: Sequence[int] | None = None) -> Evaluation:
+        """Simulate one candidate (cached) on ``indices`` (default: the search set)."""
+        return self.evaluate_many([candidate], indices)[0]
 
-    def evaluate_many(self, candidates: Sequence[Candidate]) -> list[Evaluation]:
-        """Simulate several candidates, all their replications in parallel."""
-        todo = [c for c in dict.fromkeys(candidates) if c not in self.cache]
-        if todo:
-            scenarios = [self.space.scenario_for(c) for c in todo]
-            indices = self.indices
-            jobs = [Job(scenario, self.seed, r) for scenario in scenarios for r in indices]
+    def evaluate_many(
+        self, candidates: Sequence[Candidate], indices: Sequence[int] | None = None
+    ) -> list[Evaluation]:
+        """Judge candidates on ``indices`` (default the search set), simulating in one batch
+        only the replications not simulated before."""
+        chosen = tuple(self.indices if indices is None else indices)
+        jobs: list[Job] = []
+        owners: list[tuple[Candidate, int]] = []
+        for candidate in dict.fromkeys(candidates):
+            if (candidate, chosen) in self.judged:
+                continue
+            have = self.runs.setdefault(candidate, {})
+            scenario = self.scenario_of(candidate)
+            for r in chosen:
+                if r not in have:
+                    jobs.append(Job(scenario, self.seed, r))
+                    owners.append((candidate, r))
+        if jobs:
             before = self.simulations
 
             def tick(done: int) -> None:
@@ -194,13 +226,23 @@ class Evaluator:
                 if self.progress:
                     self.progress(self.simulations)
 
-            results = self.runner.map(jobs, tick)
+            for (candidate, r), summary in zip(owners, self.runner.map(jobs, tick), strict=True):
+                self.runs[candidate][r] = summary
             self.simulations = before + len(jobs)
-            n = len(indices)
-            for k, (candidate, scenario) in enumerate(zip(todo, scenarios, strict=True)):
-                runs = results[k * n : (k + 1) * n]
-                self.cache[candidate] = self._judge(candidate, scenario, runs)
-        return [self.cache[c] for c in candidates]
+        out = []
+        for candidate in candidates:
+            key = (candidate, chosen)
+            if key not in self.judged:
+                runs = [self.runs[candidate][r] for r in chosen]
+                self.judged[key] = self._judge(candidate, self.scenario_of(candidate), runs)
+            out.append(self.judged[key])
+        return out
+
+    def scenario_of(self, candidate: Candidate) -> Scenario:
+        """The variant of a candidate (built once)."""
+        if candidate not in self.scenarios:
+            self.scenarios[candidate] = self.space.scenario_for(candidate)
+        return self.scenarios[candidate]
 
     def _judge(
         self, candidate: Candidate, scenario: Scenario, runs: list[ReplicationSummary]

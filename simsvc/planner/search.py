@@ -41,6 +41,15 @@ RELEVANT = {
 BATCH_SHORTFALL = 0.05
 """Below this shortfall of the worst commitment, units are added one at a time."""
 
+SCREEN_MIN = 3
+"""Fewest replications a screen judges an option on."""
+
+SCREEN_KEEP = 3
+"""Additions a screen passes on to the whole search set (more when many are nearly as good)."""
+
+SCREEN_MOST = 16
+"""Most additions a screen passes on."""
+
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
 
@@ -132,13 +141,60 @@ def _better(evaluation: Evaluation, base: Evaluation, unit_cost: float) -> tuple
     return gain_worst / unit_cost, gain_total / unit_cost
 
 
+def _screened_additions(
+    evaluator: Evaluator, current: Evaluation, options: list[tuple[Unit, Candidate]]
+) -> list[tuple[Unit, Candidate]]:
+    """The additions worth simulating on the whole search set: the best few on a screen.
+
+    Every option is first judged on the first quarter of the search replications (at least
+    :data:`SCREEN_MIN`); only the :data:`SCREEN_KEEP` best by gain per unit of cost (more
+    when many are nearly as good as the best, for the batch step) go on.
+    """
+    indices = evaluator.indices
+    few = indices[: max(SCREEN_MIN, len(indices) // 4)]
+    if len(options) <= SCREEN_KEEP or len(few) >= len(indices):
+        return options
+    space = evaluator.space
+    base = evaluator.evaluate(current.candidate, few)
+    screened = evaluator.evaluate_many([c for _, c in options], few)
+    scores = [
+        (_better(e, base, space.unit_cost(u)), -space.unit_cost(u))
+        for (u, _), e in zip(options, screened, strict=True)
+    ]
+    order = sorted(range(len(options)), key=lambda k: scores[k], reverse=True)
+    best = scores[order[0]][0][0]
+    close = sum(1 for k in order if best > 0 and scores[k][0][0] >= 0.5 * best)
+    keep = order[: min(max(SCREEN_KEEP, close), SCREEN_MOST)]
+    return [options[k] for k in sorted(keep)]
+
+
+def _screened_removals(
+    evaluator: Evaluator, options: list[tuple[Unit, Candidate]]
+) -> list[tuple[Unit, Candidate]]:
+    """The removals worth simulating on the whole search set: those whose every point
+    estimate stays on the right side of its line on the screen replications."""
+    indices = evaluator.indices
+    few = indices[: max(SCREEN_MIN, len(indices) // 4)]
+    if len(options) <= SCREEN_KEEP or len(few) >= len(indices):
+        return options
+    screened = evaluator.evaluate_many([c for _, c in options], few)
+    return [option for option, e in zip(options, screened, strict=True) if e.plausible]
+
+
 def search_plan(
     evaluator: Evaluator,
     start: Candidate,
     with_penalties: bool = False,
     log: Callable[[str], None] | None = None,
+    *,
+    screen: bool = True,
 ) -> Evaluation:
-    """Marginal analysis from ``start``, then removals; returns the best plan found."""
+    """Marginal analysis from ``start``, then removals; returns the best plan found.
+
+    With ``screen``, the options of each step are first judged on a quarter of the search
+    replications and only the promising ones on all of them (see :func:`_screened_additions`
+    and :func:`_screened_removals`); the plan's verdict always rests on the whole set.
+    """
     space = evaluator.space
     say = log or (lambda _: None)
 
@@ -160,6 +216,8 @@ def search_plan(
         if not options:
             say("every resource is at its bound: no plan within the bounds meets the goals")
             break
+        if screen:
+            options = _screened_additions(evaluator, current, options)
         evaluations = evaluator.evaluate_many([c for _, c in options])
         scored = [
             (_better(e, current, space.unit_cost(u)), -space.unit_cost(u), k)
@@ -193,6 +251,8 @@ def search_plan(
     while True:
         fewer = [(u, space.changed(current.candidate, u, -1)) for u in space.units]
         options = [(u, c) for u, c in fewer if c is not None]
+        if screen:
+            options = _screened_removals(evaluator, options)
         evaluations = evaluator.evaluate_many([c for _, c in options])
         good = sorted(
             (
@@ -279,6 +339,7 @@ def plan(
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
     rounds: int = 3,
+    screen: bool = True,
 ) -> PlanResult:
     """Find the cheapest resources that meet every commitment, and verify them.
 
@@ -299,61 +360,52 @@ def plan(
     with contextlib.ExitStack() as stack:
         if runner is None:
             runner = stack.enter_context(Runner(workers=workers, executor=executor))
-        evaluators: list[Evaluator] = []
-
-        def evaluator(indices: list[int]) -> Evaluator:
-            done = sum(e.simulations for e in evaluators)
-
-            def tick(simulations: int) -> None:
-                if progress:
-                    progress(done + simulations)
-
-            assert runner is not None
-            made = Evaluator(space, base_seed, indices, runner, progress=tick)
-            evaluators.append(made)
-            return made
-
+        assert runner is not None
+        # One evaluator: each (candidate, replication) is simulated once, whether for a
+        # screen, the search set or a verification set.
+        evaluator = Evaluator(space, base_seed, list(range(count)), runner, progress=progress)
         # The seeds that choose a plan never verify it: each verification uses a fresh set
-        # (at least the file's replications); a failed set joins the search set, and the
-        # next verification uses another fresh set.
-        searched = list(range(count))
+        # (at least the file's replications, and as many as the search set); a failed set
+        # joins the search set, the search continues from the plan, and the next
+        # verification uses another fresh set.
         start = analytic_start(space)
         rounds_run = 0
+        fresh: list[int] = []
         for round_ in range(rounds):
-            search = evaluator(searched)
-            found = search_plan(search, start, with_penalties, record)
+            found = search_plan(evaluator, start, with_penalties, record, screen=screen)
             if not found.feasible:
-                checked = [found]
-                verify = search
+                checked = found
+                fresh = evaluator.indices
                 break
-            checks = max(len(searched), scenario.scenario.replications)  # as strong a test
-            fresh = list(range((round_ + 1) * VERIFY_OFFSET, (round_ + 1) * VERIFY_OFFSET + checks))
-            verify = evaluator(fresh)
-            checked = verify.evaluate_many([found.candidate])
+            checks = max(len(evaluator.indices), scenario.scenario.replications)
+            first = (round_ + 1) * VERIFY_OFFSET
+            fresh = list(range(first, first + checks))
+            checked = evaluator.evaluate(found.candidate, fresh)
             rounds_run += 1
-            if checked[0].feasible:
+            if checked.feasible:
                 record(
                     f"verification round {rounds_run} on {checks} fresh seeds: every commitment met"
                 )
                 break
+            searched = len(evaluator.indices) + checks
             record(
                 f"verification round {rounds_run} on {checks} fresh seeds misses"
-                f" {space.scenario.commitment[checked[0].worst].label}: those seeds join the"
-                f" search ({len(searched) + checks} replications) and the plan is searched again"
+                f" {space.scenario.commitment[checked.worst].label}: those seeds join the"
+                f" search ({searched} replications) and the plan is searched again"
             )
-            searched += fresh
+            evaluator.replications = evaluator.indices + fresh
             start = found.candidate
         rule = stock_rule_candidate(space, found.candidate) if space.stock_keys else None
-        others = verify.evaluate_many([space.current()] + ([rule] if rule else []))
+        others = evaluator.evaluate_many([space.current()] + ([rule] if rule else []), fresh)
     return PlanResult(
         space=space,
         plan=found.candidate,
         search=found,
-        verification=checked[0],
+        verification=checked,
         current=others[0],
         stock_rule=others[1] if rule else None,
-        simulations=sum(e.simulations for e in evaluators),
-        replication_years=sum(e.replication_years for e in evaluators),
+        simulations=evaluator.simulations,
+        replication_years=evaluator.replication_years,
         steps=steps,
         verification_rounds=rounds_run,
     )
