@@ -40,10 +40,8 @@ failure rates scaled up to 75,000-120,000 incidents, numpy 2.4, Python 3.11):
 
 Replications that run at the same time (``workers``) each need their own peak. The
 memory of the interpreter and libraries (about 170 MiB per process) is not counted.
-The estimate assumes a replication's memory is freed when it ends; a ``World`` is a
-reference cycle (the SimPy environment holds callbacks that hold the world), so unless
-the core collects it, replications run one after another in a process each leave about
-150 B per incident until Python's next full garbage collection.
+The estimate assumes a replication's memory is freed when it ends, which the engine
+does at once (``World`` dismantles itself and drops its pending events).
 """
 
 from __future__ import annotations
@@ -69,6 +67,10 @@ BYTES_PER_CANDIDATE = 80
 
 BYTES_PER_INSPECTION = 300
 """Bytes per preventive inspection in a replication's plan."""
+
+BYTES_PER_DRAWN_VISIT = 16
+"""Bytes per visit an inspection rule draws before keeping only its ``months`` (the due
+times as float64, and the mask that picks the months)."""
 
 BYTES_PER_CACHED_TRIP = 128
 """Bytes per cached trip between two places (at most ``MAX_CACHED_TRIPS`` of them)."""
@@ -104,12 +106,14 @@ class SizeEstimate:
         return self.faults + self.inspections
 
 
-def expected_inspections(scenario: Scenario) -> float:
+def expected_inspections(scenario: Scenario, *, drawn: bool = False) -> float:
     """Upper estimate of the preventive inspections of one replication (warm-up and horizon).
 
     Each site of a rule is first visited at a random point of the first cycle, then every
     ``every`` hours: at most ``span / every + 1`` visits, of which a rule with ``months``
     keeps about the share of the year those months make (31 days each, to stay above).
+    With ``drawn``, the visits the plan draws before keeping those months (its peak of
+    memory: a rule with ``months = []`` keeps none but draws them all).
     """
     span = scenario.scenario.warmup + scenario.scenario.horizon
     total = 0.0
@@ -118,7 +122,7 @@ def expected_inspections(scenario: Scenario) -> float:
         if not sites:
             continue
         share = 1.0
-        if inspection.months is not None:
+        if inspection.months is not None and not drawn:
             share = min(1.0, len(set(inspection.months)) * 31 / 365)
         total += sites * (span / inspection.every * share + 1)
     return total
@@ -150,11 +154,15 @@ def estimate(
     """The expected incidents of one replication and the memory of the whole experiment."""
     faults = expected_faults(scenario)
     inspections = expected_inspections(scenario)
+    drawn = expected_inspections(scenario, drawn=True)
     places = len(scenario.site) + len(scenario.base) + len(scenario.depot)
     trips = min(places * (places + 1) // 2, TravelNetwork.MAX_CACHED_TRIPS)
     per_incident = max(BYTES_PER_INCIDENT, BYTES_PER_CANDIDATE * profile_peak(scenario))
     per_replication = (
-        faults * per_incident + inspections * BYTES_PER_INSPECTION + trips * BYTES_PER_CACHED_TRIP
+        faults * per_incident
+        + inspections * BYTES_PER_INSPECTION
+        + drawn * BYTES_PER_DRAWN_VISIT
+        + trips * BYTES_PER_CACHED_TRIP
     )
     at_once = max(1, min(workers, replications))
     left_per_replication = faults * (
@@ -254,7 +262,7 @@ def _count(value: float) -> str:
 
 def _where(scenario: Scenario, size: SizeEstimate) -> KeyPath:
     """The key path to blame: the inspection rule with most visits if inspections dominate."""
-    if size.inspections > size.faults and scenario.inspection:
+    if expected_inspections(scenario, drawn=True) > size.faults and scenario.inspection:
         span = scenario.scenario.warmup + scenario.scenario.horizon
         visits = [
             len(inspected_sites(scenario, k)) * (span / rule.every + 1)
@@ -282,9 +290,15 @@ def check_size(
     """
     size = estimate(scenario, replications, workers, keep_incidents)
     where = _where(scenario, size)
-    incidents = size.incidents
+    incidents = max(size.incidents, expected_inspections(scenario, drawn=True))
     what = "incidents"
-    if size.inspections > 0:
+    drawn = expected_inspections(scenario, drawn=True)
+    if drawn > size.inspections * 1.5:
+        what += (
+            f" ({_count(size.faults)} fault reports; inspections: {_count(drawn)} visits drawn"
+            f" before keeping their months)"
+        )
+    elif size.inspections > 0:
         what += f" ({_count(size.faults)} fault reports, {_count(size.inspections)} inspections)"
     if not math.isfinite(incidents) or not math.isfinite(size.bytes_total):
         raise ScenarioError(

@@ -93,7 +93,9 @@ def clock_summary(hours: np.ndarray) -> dict[str, float | None]:
     if len(data) == 0:
         return summary
     summary["mean"] = _finite(float(data.mean())) if np.isfinite(data).all() else None
-    for p, value in zip(PERCENTILES, np.percentile(data, PERCENTILES), strict=True):
+    with np.errstate(invalid="ignore"):  # open incidents (inf) make inf - inf: no percentile
+        values = np.percentile(data, PERCENTILES)
+    for p, value in zip(PERCENTILES, values, strict=True):
         summary[f"p{p}"] = _finite(float(value))
     return summary
 

@@ -13,17 +13,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
 from simsvc.result_files import OutputError, check_writable, write_json, write_table, write_text
 from simsvc.scenario.errors import ScenarioError
-from simsvc.scenario.loading import load_scenario
+from simsvc.scenario.loading import load_scenario, locate
 from simsvc.scenario.variation import VaryError
 
 if TYPE_CHECKING:
     from simsvc.runner import Runner
+    from simsvc.scenario.schema import Scenario
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -33,10 +34,21 @@ class UsageError(Exception):
     """A command-line argument the user must fix."""
 
 
+def _fits(scenario: Scenario, path: Path, replications: int, **options: Any) -> None:
+    """Refuse up front (file and line named) a run that would not fit in memory."""
+    from simsvc.memory import check_size
+
+    try:
+        check_size(scenario, replications, **options)
+    except ScenarioError as error:
+        raise locate(error, path) from None
+
+
 def _validate(args: argparse.Namespace) -> int:
     from simsvc.terminal import scenario_summary
 
     scenario = load_scenario(args.file)
+    _fits(scenario, args.file, scenario.scenario.replications)  # what run would refuse
     print(scenario_summary(scenario))
     print(f"\n{args.file}: valid")
     return 0
@@ -62,13 +74,13 @@ def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Calla
 
 def _run(args: argparse.Namespace) -> int:
     from simsvc.experiment import run_experiment, run_until_decided
-    from simsvc.memory import check_size
     from simsvc.runner import default_workers
     from simsvc.terminal import results_summary
 
     scenario = load_scenario(args.file)
-    check_size(  # before opening an executor: a clear refusal at once
+    _fits(  # before opening an executor: a clear refusal at once
         scenario,
+        args.file,
         args.replications or scenario.scenario.replications,
         workers=args.workers or default_workers(),
         keep_incidents=args.incidents is not None,
@@ -84,8 +96,9 @@ def _run(args: argparse.Namespace) -> int:
         most = args.max_replications or 10 * total
         if most < total:
             raise UsageError(f"--max-replications {most} is below the first batch of {total}")
-        check_size(
+        _fits(
             scenario,
+            args.file,
             most,
             workers=args.workers or default_workers(),
             keep_incidents=args.incidents is not None,

@@ -77,3 +77,13 @@ def load_scenario(path: str | Path) -> Scenario:
         message = f"not UTF-8 text (byte {content[error.start]:#04x}); save the file as UTF-8"
         raise ScenarioError([Problem((), message, line)], str(path)) from None
     return parse_scenario(text, str(path))
+
+
+def locate(error: ScenarioError, path: str | Path) -> ScenarioError:
+    """``error`` with the file and the TOML line of each key path filled in, when the file
+    at ``path`` can still be read (it was just loaded)."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ScenarioError(error.problems, str(path))
+    return error.located(text, str(path))
