@@ -123,6 +123,7 @@ class Runner:
         self.executor = executor
         self.workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_size = 0
 
     @property
     def slots(self) -> int:
@@ -147,13 +148,22 @@ class Runner:
             self._pool = None
 
     def _target(self, jobs: int) -> Executor | None:
-        """Where ``jobs`` jobs run: ``None`` for this process."""
+        """Where ``jobs`` jobs run: ``None`` for this process.
+
+        The runner's own pool never has more processes than jobs to run (a pool opened for
+        4 jobs with ``workers=40`` forks 4); a later, larger batch gets a larger pool.
+        """
         if self.executor is not None:
             return self.executor
         if self.workers == 1 or jobs <= 1:  # no pool for a single job
             return None
+        size = min(self.workers, jobs)
+        if self._pool is not None and self._pool_size < size:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._pool is None:
-            self._pool = process_pool(self.workers)
+            self._pool = process_pool(size)
+            self._pool_size = size
         return self._pool
 
     def check_memory(self, jobs: Sequence[Job]) -> None:
@@ -209,16 +219,16 @@ class Runner:
     ) -> Iterator[tuple[int, list[ReplicationSummary]]]:
         """``(batch number, summaries in job order)`` for each batch, as each completes.
 
-        Batches are submitted lazily, ``in_flight`` at a time (default: enough to keep
-        every slot busy while one batch ends), so a long sweep holds few results in
-        memory and its finished points can be written as they come. ``progress`` counts
-        finished batches.
+        Batches are submitted ``in_flight`` at a time (default: enough to keep every slot
+        busy while one batch ends), so a long sweep holds few results in memory and its
+        finished points can be written as they come. ``progress`` counts finished batches.
         """
-        queue = iter(enumerate(batches))
+        listed = [list(jobs) for jobs in batches]
+        queue = iter(enumerate(listed))
         first = next(queue, None)
         if first is None:
             return
-        target = self._target(2 if self.workers > 1 or self.executor else 1)
+        target = self._target(sum(len(jobs) for jobs in listed))
         if target is None:
             for done, (index, jobs) in enumerate([first, *queue], start=1):
                 summaries = self.map(jobs)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,18 @@ def test_pool_workers_die_with_a_killed_parent() -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(worker), "a pool worker outlived its killed parent"
+
+
+def test_a_pool_never_has_more_processes_than_jobs() -> None:
+    import multiprocessing
+
+    import simsvc
+    from simsvc.runner import Runner, experiment_jobs
+
+    scenario = simsvc.load_scenario(Path(__file__).parent / "data" / "small.toml")
+    with Runner(workers=40) as runner:
+        runner.map(experiment_jobs(scenario, 1, range(4)))
+        assert len(multiprocessing.active_children()) == 4
+        batches = [experiment_jobs(scenario, 1, range(3)) for _ in range(2)]
+        assert sorted(k for k, _ in runner.batches(batches)) == [0, 1]
+        assert len(multiprocessing.active_children()) == 6  # a larger batch, a larger pool
