@@ -110,16 +110,30 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+class RunnerStalled(Exception):
+    """No replication finished for ``stall_timeout`` seconds (its workers may be gone)."""
+
+
 class Runner:
     """Runs replication jobs in this process, in a local process pool or on an executor.
 
     Use it as a context manager, or call :meth:`close`: a pool it opened is shut down
-    then (an executor given to it is left open: it is the caller's).
+    then (an executor given to it is left open: it is the caller's). ``stall_timeout``
+    (seconds) stops a run on which no replication finishes for that long with
+    :class:`RunnerStalled`: a Dask cluster whose last worker died would otherwise wait
+    for ever (a local pool whose worker dies reports it at once).
     """
 
-    def __init__(self, *, workers: int | None = None, executor: Executor | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        executor: Executor | None = None,
+        stall_timeout: float | None = None,
+    ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        self.stall_timeout = stall_timeout
         self.executor = executor
         self.workers = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
@@ -166,6 +180,23 @@ class Runner:
             self._pool_size = size
         return self._pool
 
+    def _wait(
+        self, pending: set[Future[ReplicationSummary]]
+    ) -> tuple[set[Future[ReplicationSummary]], set[Future[ReplicationSummary]]]:
+        """The futures finished and not, once at least one finishes (or the run stalls)."""
+        finished, waiting = wait(pending, timeout=self.stall_timeout, return_when=FIRST_COMPLETED)
+        if not finished:
+            raise RunnerStalled(
+                f"no replication finished in {self.stall_timeout:g} s on {self._where()}:"
+                " its workers may be gone; replications already written are kept"
+            )
+        return finished, waiting
+
+    def _where(self) -> str:
+        if self.executor is None:
+            return f"{self.workers} local processes"
+        return type(self.executor).__name__
+
     def check_memory(self, jobs: Sequence[Job]) -> None:
         """Refuse, before anything runs, jobs whose replications would not fit in memory.
 
@@ -199,7 +230,7 @@ class Runner:
             pending = set(futures)
             done = 0
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                finished, pending = self._wait(pending)
                 for future in finished:
                     future.result()  # raise a worker's error at once
                 done += len(finished)
@@ -269,7 +300,7 @@ class Runner:
                 if not running:
                     submit_more()
                     continue
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                finished, _ = self._wait(set(running))
                 for future in finished:
                     index, k = running.pop(future)
                     slots = partial[index]

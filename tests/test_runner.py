@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
 import subprocess
@@ -59,3 +60,30 @@ def test_a_pool_never_has_more_processes_than_jobs() -> None:
         batches = [experiment_jobs(scenario, 1, range(3)) for _ in range(2)]
         assert sorted(k for k, _ in runner.batches(batches)) == [0, 1]
         assert len(multiprocessing.active_children()) == 6  # a larger batch, a larger pool
+
+
+class _Lost(concurrent.futures.Executor):
+    """An executor whose workers are gone: it takes tasks and never runs them."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return concurrent.futures.Future()
+
+
+def test_a_run_whose_workers_are_gone_stops_with_a_clear_error() -> None:
+    import simsvc
+    from simsvc.runner import Runner, RunnerStalled, experiment_jobs
+
+    scenario = simsvc.load_scenario(Path(__file__).parent / "data" / "small.toml")
+    start = time.monotonic()
+    with (
+        Runner(executor=_Lost(), workers=2, stall_timeout=0.5) as runner,
+        pytest.raises(RunnerStalled, match=r"no replication finished in 0.5 s on _Lost"),
+    ):
+        runner.map(experiment_jobs(scenario, 1, range(3)))
+    assert time.monotonic() - start < 10
+    batches = [experiment_jobs(scenario, 1, range(2))]
+    with (
+        Runner(executor=_Lost(), workers=2, stall_timeout=0.5) as runner,
+        pytest.raises(RunnerStalled),
+    ):
+        list(runner.batches(batches))

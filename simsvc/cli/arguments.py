@@ -211,6 +211,13 @@ def _common_simulation_options(command: argparse.ArgumentParser, each: str = "")
         metavar="ADDRESS",
         help="the Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (implies --executor dask)",
     )
+    command.add_argument(
+        "--stall-timeout",
+        type=_positive,
+        metavar="SECONDS",
+        help="on Dask, stop with an error when no replication finishes for this long (its"
+        " workers may be gone; default 600)",
+    )
     command.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
 from simsvc.result_files import OutputError, check_writable, write_json, write_table, write_text
+from simsvc.runner import RunnerStalled
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario, locate
 from simsvc.scenario.variation import VaryError
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from simsvc.scenario.schema import Scenario
 
 EXIT_USAGE = 2
+EXIT_FAILED = 1
+DASK_STALL_SECONDS = 600.0
+"""On Dask, how long the run waits for any replication to finish before it gives up."""
 EXIT_INTERRUPTED = 130
 
 
@@ -297,7 +301,8 @@ def _runner(args: argparse.Namespace) -> Iterator[Runner]:
     with open_executor(name, args.workers, args.scheduler) as place:
         if name != "local" and not args.quiet:
             print(f"running on {place.description}", file=sys.stderr)
-        with Runner(workers=place.slots, executor=place.executor) as runner:
+        stall = args.stall_timeout or (DASK_STALL_SECONDS if name != "local" else None)
+        with Runner(workers=place.slots, executor=place.executor, stall_timeout=stall) as runner:
             yield runner
 
 
@@ -328,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
     except (UsageError, OutputError, VaryError, ExecutorError) as error:
         print(f"error: {error}", file=sys.stderr)
+    except RunnerStalled as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:
         # The reader of our output went away (``simsvc run ... | head``): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
