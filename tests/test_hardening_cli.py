@@ -106,3 +106,14 @@ def test_open_incidents_print_no_numpy_warning(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "still open a year after the horizon" in done.stdout
     assert "Warning" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("confidence", ["0.9999999999999999", "0.3"])
+def test_a_confidence_that_would_make_intervals_meaningless_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], confidence: str
+) -> None:
+    path = tmp_path / "conf.toml"
+    path.write_text(OVERLOADED + f"\n[plan]\nconfidence = {confidence}\n", "utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "plan.confidence (line" in err and "Traceback" not in err

@@ -351,7 +351,8 @@ class PlanBounds(_Table):
     """``[plan]``: how verdicts are reached (confidence, period, criterion) and the
     planner's search bounds."""
 
-    confidence: Annotated[Number, Field(gt=0, lt=1)] = 0.95
+    confidence: Annotated[Number, Field(ge=0.5, le=0.9999)] = 0.95
+    """Confidence of every interval: 0.5 to 0.9999 (beyond, intervals grow without bound)."""
     period: Period = "horizon"
     criterion: Criterion = "mean"
     max_breach_risk: Annotated[Number, Field(gt=0, lt=1)] = 0.05
