@@ -50,7 +50,7 @@ import simsvc
 from simsvc import scenario as sc
 from simsvc.cli.main import main
 from simsvc.cost import yearly_cost
-from simsvc.memory import expected_inspections
+from simsvc.memory import check_size, expected_inspections
 from simsvc.model.faults import expected_faults
 from simsvc.results import RunResult, summarise
 
@@ -574,6 +574,8 @@ def check_file(content: bytes) -> None:
         path.write_bytes(content)
         try:
             scenario = simsvc.load_scenario(path)
+            # validate also refuses what run would: a run too big for memory or the cap
+            check_size(scenario, scenario.scenario.replications)
         except simsvc.ScenarioError as error:
             valid = False
             assert error.problems, "a ScenarioError without problems"

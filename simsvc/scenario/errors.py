@@ -7,8 +7,9 @@ the rest by kind: ``... and 2,150 more like it: site[*].equipmnt: unknown key``.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -158,13 +159,23 @@ def _describe(error: dict[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
-def from_validation_errors(errors: Iterable[dict[str, Any]]) -> ScenarioError:
-    """Turn pydantic's error list into a :class:`ScenarioError` with clean key paths."""
+def from_validation_errors(
+    errors: Iterable[dict[str, Any]], keys_at: Callable[[Path], Sequence[str]] | None = None
+) -> ScenarioError:
+    """Turn pydantic's error list into a :class:`ScenarioError` with clean key paths.
+
+    ``keys_at`` gives the keys a table at a key path takes: an unknown key then gets a
+    "did you mean" with the closest of them.
+    """
     problems = []
     seen: set[tuple[Path, str]] = set()
     for error in errors:
         path = tuple(p for p in error.get("loc", ()) if p not in _UNION_TAGS)
         message = _describe(error)
+        if error.get("type") == "extra_forbidden" and keys_at is not None and path:
+            close = difflib.get_close_matches(str(path[-1]), keys_at(path[:-1]), n=1, cutoff=0.6)
+            if close:
+                message = f"unknown key (did you mean {close[0]!r}?)"
         if (path, message) not in seen:
             seen.add((path, message))
             problems.append(Problem(path, message))

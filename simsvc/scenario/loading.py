@@ -54,7 +54,11 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        problem = from_validation_errors([dict(e) for e in error.errors(include_url=False)])
+        from simsvc.scenario.schema import keys_at
+
+        problem = from_validation_errors(
+            [dict(e) for e in error.errors(include_url=False)], keys_at
+        )
     except ScenarioError as error:
         problem = error
     except RecursionError:
@@ -71,7 +75,7 @@ def load_scenario(path: str | Path) -> Scenario:
         reason = error.strerror or str(error)
         raise ScenarioError([Problem((), f"cannot read the file: {reason}")], str(path)) from None
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not text
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         message = f"not UTF-8 text (byte {content[error.start]:#04x}); save the file as UTF-8"

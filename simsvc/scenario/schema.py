@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -125,7 +125,21 @@ Money = Annotated[
     AfterValidator(_check_money),
 ]
 """An amount of money in the scenario's currency: 0 to :data:`MAX_MONEY`."""
-Share = Annotated[float, BeforeValidator(not_a_bool), Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _share(value: object) -> object:
+    """A share as a number in [0, 1] or a percentage (``"95%"``); a number above 1 that
+    reads as a percentage (``95``) is refused with the share it probably means."""
+    value = not_a_bool(value)
+    if isinstance(value, str) and (match := _PERCENT.match(value)):
+        return float(match[1]) / 100
+    if isinstance(value, int | float) and 2 <= value <= 100:
+        raise ValueError(f"a share is at most 1: did you mean {value / 100:g} (or '{value:g}%')?")
+    return value
+
+
+Share = Annotated[float, BeforeValidator(_share), Field(ge=0, le=1, allow_inf_nan=False)]
+"""A share in [0, 1]: a number such as ``0.95`` or a percentage such as ``"95%"``."""
 PositiveDuration = Annotated[Duration, Field(gt=0)]
 Shift = Annotated[str, AfterValidator(_check_shift)]
 Location = Annotated[
@@ -194,7 +208,7 @@ class Commitment(_Table):
     severity: IdRef
     metric: Metric
     within: PositiveDuration
-    goal: Annotated[Number, Field(gt=0, le=1)] = 0.95
+    goal: Annotated[float, BeforeValidator(_share), Field(gt=0, le=1)] = 0.95
     clock: Clock = "24x7"
     zone: Id | None = None
     period: Period | None = Field(
@@ -355,7 +369,7 @@ class PlanBounds(_Table):
     """Confidence of every interval: 0.5 to 0.9999 (beyond, intervals grow without bound)."""
     period: Period = "horizon"
     criterion: Criterion = "mean"
-    max_breach_risk: Annotated[Number, Field(gt=0, lt=1)] = 0.05
+    max_breach_risk: Annotated[float, BeforeValidator(_share), Field(gt=0, lt=1)] = 0.05
     max_engineers_per_base: WholeNumber = Field(default=20, ge=0, le=10_000)
     max_desk_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
     max_stock_per_part: WholeNumber = Field(default=50, ge=0, le=1_000_000)
@@ -476,3 +490,30 @@ class Scenario(_Table):
         for (depot, part), level in (stock or {}).items():
             changes[f"depot.{depot}.stock.{part}"] = level
         return self.evolve(changes) if changes else self
+
+
+def keys_at(path: tuple[str | int, ...]) -> list[str]:
+    """The keys the table at a key path of the file takes (``[]`` if it is not a table)."""
+    model: type[BaseModel] = Scenario
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        inner = _table_type(field.annotation)
+        if inner is None:
+            return []
+        model = inner
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _table_type(annotation: Any) -> type[BaseModel] | None:
+    """The table (model) an annotation holds: ``Desk``, ``list[Site]``, ``Desk | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _table_type(argument)
+        if found is not None:
+            return found
+    return None

@@ -22,14 +22,36 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 HOURS_PER_UNIT: dict[str, float] = {
     "s": 1 / 3600,
     "sec": 1 / 3600,
+    "second": 1 / 3600,
+    "seconds": 1 / 3600,
     "min": 1 / 60,
+    "mins": 1 / 60,
+    "minute": 1 / 60,
+    "minutes": 1 / 60,
     "m": 1 / 60,
     "h": 1.0,
     "hr": 1.0,
+    "hrs": 1.0,
+    "hour": 1.0,
+    "hours": 1.0,
     "d": 24.0,
     "day": 24.0,
     "days": 24.0,
     "w": 168.0,
+    "week": 168.0,
+    "weeks": 168.0,
+    # as Chinese tenders write them: 30分钟, 2小时, 3天, 1周 (a trailing 内, "within", is read too)
+    "秒": 1 / 3600,
+    "秒钟": 1 / 3600,
+    "分": 1 / 60,
+    "分钟": 1 / 60,
+    "小时": 1.0,
+    "个小时": 1.0,
+    "时": 1.0,
+    "天": 24.0,
+    "日": 24.0,
+    "周": 168.0,
+    "星期": 168.0,
 }
 
 MAX_HOURS = 100 * 8760.0
@@ -46,7 +68,9 @@ def not_a_bool(value: object) -> object:
     return value
 
 
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+_DURATION = re.compile(
+    r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z\u4e00-\u9fff]*?)\s*(?:内|以内)?\s*$"
+)
 
 
 def parse_duration(value: object) -> float:
@@ -72,7 +96,9 @@ def parse_duration(value: object) -> float:
         number, unit = match.groups()
         unit = unit.lower() or "h"
         if unit not in HOURS_PER_UNIT:
-            known = ", ".join(sorted(HOURS_PER_UNIT))
+            known = (
+                "s, min, h, d, w (or seconds, minutes, hours, days, weeks; 秒, 分钟, 小时, 天, 周)"
+            )
             raise ValueError(f"unknown unit {unit!r} in duration {value!r} (known: {known})")
         hours = float(number) * HOURS_PER_UNIT[unit]
     else:
