@@ -3,7 +3,10 @@
 ``write_report`` simulates a scenario (and, on request, plans it), draws the charts,
 and writes into a folder: ``report.html`` (every chart embedded as a PNG data URI,
 tables as HTML, no script and no link to anything outside the file), the PNGs
-themselves and the results JSON. Every file is written atomically.
+themselves and the results JSON. The folder is written as one set: filled beside
+the target, then swapped in whole (:func:`simsvc.result_files.atomic_folder`), so a
+report interrupted midway leaves the previous one as it was. Chart files are named by
+their position and an ASCII slug of the id (``frontier_2_L2.png``), never by the raw id.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import contextlib
 import html
 import math
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ from matplotlib.figure import Figure
 from simsvc import charts
 from simsvc.experiment import run_experiment
 from simsvc.planner.promise import PromiseTable, promise_table
-from simsvc.result_files import atomic_path, write_json, write_text
+from simsvc.result_files import atomic_folder, write_json, write_text
 from simsvc.results import RunResult
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
@@ -154,8 +158,8 @@ def build_report(
     report.add("Commitments", summary + commitments_html(result))
     report.add("What these resources can promise", promise_html(promise_table(result, goal), lang))
     frontiers = [
-        (f"frontier_{s.id}", charts.promise_frontier(result, s.id, lang=lang))
-        for s in scenario.severity
+        (chart_name("frontier", k, s.id), charts.promise_frontier(result, s.id, lang=lang))
+        for k, s in enumerate(scenario.severity, start=1)
     ]
     report.add("Share of incidents within each time, by severity", "", frontiers)
     report.add("Where the time goes", "", [("time_breakdown", charts.time_breakdown(result, lang))])
@@ -166,6 +170,32 @@ def build_report(
             "Cheapest plan", plan_html(plan), [("plan_costs", charts.plan_costs(plan, lang))]
         )
     return report
+
+
+SLUG_LENGTH = 40
+"""The most characters of an id that go into a chart's file name."""
+
+REPORT_FILES = re.compile(
+    r"(report\.html|results\.json|plan\.json"
+    r"|(time_breakdown|load_profile|site_map|plan_costs|frontier_.+)\.png)"
+)
+"""The names of the files a report writes (chart names of earlier versions included)."""
+
+
+def chart_name(kind: str, number: int, id_: str) -> str:
+    """``frontier_2_L2``: a chart's file name (without ``.png``) from its position and id.
+
+    Only ASCII letters, digits, ``_`` and ``-`` of the id are kept, at most
+    :data:`SLUG_LENGTH` of them: an id may be in any script and 100 characters long,
+    too long for a file name, and the position alone tells charts apart.
+    """
+    slug = re.sub(r"[^A-Za-z0-9_-]", "", id_)[:SLUG_LENGTH]
+    return f"{kind}_{number}_{slug}" if slug else f"{kind}_{number}"
+
+
+def is_report_file(name: str) -> bool:
+    """Whether a report writes a file of this name (so may replace it with its folder)."""
+    return REPORT_FILES.fullmatch(name) is not None
 
 
 def render_html(report: Report, images: dict[str, bytes]) -> str:
@@ -205,30 +235,33 @@ def write_report(
     The experiment and the plan run on ``runner`` if given (it stays open), else on one
     runner opened for the report on ``executor`` or ``workers`` local processes.
     ``progress`` counts the experiment's replications.
+
+    ``out`` is replaced as a whole when the report is complete. Raises
+    :class:`~simsvc.result_files.OutputError` before simulating if ``out`` is not a
+    folder, or holds a file that is not a report's (see :func:`is_report_file`).
     """
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        if runner is None:
-            runner = stack.enter_context(Runner(workers=workers, executor=executor))
-        result = run_experiment(
-            scenario, replications, seed, runner=runner, keep_incidents=True, progress=progress
-        )
-        plan = None
-        if with_plan:
-            from simsvc.planner.search import plan as make_plan
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(folder, is_report_file) as staging:
+        with contextlib.ExitStack() as stack:
+            if runner is None:
+                runner = stack.enter_context(Runner(workers=workers, executor=executor))
+            result = run_experiment(
+                scenario, replications, seed, runner=runner, keep_incidents=True, progress=progress
+            )
+            plan = None
+            if with_plan:
+                from simsvc.planner.search import plan as make_plan
 
-            plan = make_plan(scenario, replications, seed, runner=runner)
-    report = build_report(scenario, result, lang, plan=plan)
-    images: dict[str, bytes] = {}
-    for _, _, figures in report.sections:
-        for name, figure in figures:
-            images[name] = _png(figure)
-            with atomic_path(folder / f"{name}.png") as path:
-                path.write_bytes(images[name])
-    write_json(folder / "results.json", result.to_dict())
-    if plan is not None:
-        write_json(folder / "plan.json", plan.to_dict())
-    page = folder / "report.html"
-    write_text(page, render_html(report, images))
-    return page
+                plan = make_plan(scenario, replications, seed, runner=runner)
+        report = build_report(scenario, result, lang, plan=plan)
+        images: dict[str, bytes] = {}
+        for _, _, figures in report.sections:
+            for name, figure in figures:
+                images[name] = _png(figure)
+                (staging / f"{name}.png").write_bytes(images[name])
+        write_json(staging / "results.json", result.to_dict())
+        if plan is not None:
+            write_json(staging / "plan.json", plan.to_dict())
+        write_text(staging / "report.html", render_html(report, images))
+    return folder / "report.html"

@@ -5,14 +5,23 @@ half of one. Only a regular file (or a name not yet taken) is replaced that way:
 character device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is written to
 directly, and any other kind of file (a folder, a socket, a block device) is refused.
 
+A folder of outputs that belong together (a report) is written the same way as one
+set: :func:`atomic_folder` fills a new folder beside the target and swaps it in whole.
+:func:`output_lock` keeps a second writer off an output that is being extended.
+
 :func:`check_writable` tells, before a long run, whether its output can be written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import hashlib
 import json
 import os
+import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -82,6 +91,41 @@ def _temporary_file(target: Path) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     return Path(temporary)
+
+
+def companion_path(target: str | Path, kind: str) -> Path:
+    """The hidden file ``.<name>.<kind>`` beside ``target`` (a lock, a journal).
+
+    A name too long for that is cut and completed with a digest of the whole name, so
+    that every target has its own companion.
+    """
+    target = Path(target)
+    name = os.fsencode(target.name)
+    if len(name) + len(kind) + 2 > 255:
+        digest = hashlib.sha256(name).hexdigest()[:16]
+        return target.parent / f".{name[:100].decode(errors='ignore')}-{digest}.{kind}"
+    return target.parent / f".{target.name}.{kind}"
+
+
+def remove_temporary_files(target: str | Path) -> list[Path]:
+    """Remove the temporary files of writes of ``target`` that were killed; return them.
+
+    Only while no other process writes ``target`` (hold :func:`output_lock`): the
+    temporary file of a write in progress would go too. A name over 100 bytes shares
+    its temporary files' prefix with other names, so those are left alone.
+    """
+    target = Path(target)
+    if len(os.fsencode(target.name)) > 100:
+        return []
+    mine = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")  # as mkstemp names
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            if mine.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def check_writable(target: str | Path) -> None:
@@ -181,3 +225,174 @@ def write_table(target: str | Path, table: pd.DataFrame) -> None:
         raise OutputError(f"{target}: expected a .csv or .parquet file name")
     with atomic_path(target) as path:
         writer(path)
+
+
+def sync_path(path: str | Path) -> None:
+    """``fsync`` a file or a folder (a folder: so that the names in it survive a crash)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _foreign_entry(folder: Path, owned: Callable[[str], bool]) -> str | None:
+    """The first entry of ``folder`` that is not a file ``owned`` says was written there."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir(follow_symlinks=False) or not owned(entry.name):
+                return entry.name
+    return None
+
+
+def _holds_current_folder(target: Path) -> bool:
+    try:
+        here = Path.cwd()
+    except OSError:  # the current folder was removed: no target holds it
+        return False
+    resolved = target.resolve()
+    return resolved == here or resolved in here.parents
+
+
+def _check_replaceable(target: Path, owned: Callable[[str], bool]) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder")
+    try:
+        foreign = _foreign_entry(target, owned)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot read it: {error.strerror or error}") from None
+    if foreign is not None:
+        raise OutputError(
+            f"{target}: holds {foreign!r}, which is not an output of this command; the folder"
+            " is replaced as a whole, so move that away or give another folder"
+        )
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | Path, owned: Callable[[str], bool]) -> Iterator[Path]:
+    """Yield a new empty folder beside ``target``; on success it takes ``target``'s place.
+
+    Write every output of a command into the folder yielded: on success the files are
+    synced, an existing ``target`` is renamed aside, the new folder renamed in and the
+    old one removed, so a reader sees the old set or the new one, never a mix. On an
+    error (or an interrupt) the new folder is removed and ``target`` is left as it was.
+
+    An existing ``target`` must be a folder holding only files for which ``owned(name)``
+    is true (an earlier output of the same command): anything else raises
+    :class:`OutputError` rather than be deleted. That is checked when the ``with`` block
+    is entered, before the work, and again before the swap.
+    """
+    target = Path(target)
+    if target.is_symlink() or target.name in ("", ".", ".."):
+        target = target.resolve()  # replace the folder linked to, and keep the link
+    if target.exists() and _holds_current_folder(target):
+        raise OutputError(f"{target}: is the current folder or holds it; give a new folder")
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist")
+    _check_name(target)
+    _check_replaceable(target, owned)
+    stem = os.fsencode(target.name)[:100].decode(errors="ignore")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=".new", dir=folder))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OutputError(f"{target}: cannot create a folder in {folder}: {reason}") from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; give it the usual mode
+        yield staging
+        for path in staging.iterdir():
+            if path.is_file():
+                sync_path(path)
+        sync_path(staging)
+        _check_replaceable(target, owned)  # a file may have been put there meanwhile
+        _swap_in(staging, target, stem)
+        sync_path(folder)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write it: {error.strerror or error}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path, stem: str) -> None:
+    """Rename ``staging`` to ``target``, the folder there first renamed aside and removed."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    # An empty folder reserves the name; renaming a folder onto an empty one replaces it.
+    aside = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=".old", dir=target.parent))
+    try:
+        os.rename(target, aside)
+    except OSError:
+        aside.rmdir()
+        raise
+    try:
+        os.rename(staging, target)
+    except OSError:
+        os.rename(aside, target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_lock(target: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target`` for a ``with`` block, or raise :class:`OutputError`.
+
+    The lock is ``fcntl.flock`` on the companion file ``.<name>.lock`` beside ``target``,
+    which holds the locking process's id so that a refusal can say who holds it. It is
+    never waited for, and it goes with its holder, also one that was killed.
+    """
+    target = Path(target)
+    path = companion_path(target, "lock")
+    handle = _locked(target, path)
+    try:
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        # Removed while still locked: a process that opened it meanwhile sees, once it
+        # has the lock, that the name is no longer that file, and opens it again.
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(handle)
+
+
+def _locked(target: Path, path: Path) -> int:
+    """A descriptor of the lock file ``path``, locked, that the name still refers to."""
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise OutputError(f"{target}: cannot create its lock file {path}: {reason}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            holder = _holder(handle)
+            os.close(handle)
+            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                reason = error.strerror or str(error)
+                raise OutputError(f"{target}: cannot lock it: {reason}") from None
+            raise OutputError(
+                f"{target}: is in use by {holder}, which is writing it; wait for that to"
+                f" finish or give another output (the lock is {path})"
+            ) from None
+        try:
+            same = os.fstat(handle).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return handle
+        os.close(handle)  # the holder removed it before we had the lock: try again
+
+
+def _holder(handle: int) -> str:
+    try:
+        text = os.pread(handle, 32, 0).decode("ascii", errors="replace").strip()
+    except OSError:
+        text = ""
+    return f"process {text}" if text.isdigit() else "another process"

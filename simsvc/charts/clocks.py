@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator, PercentFormatter
 
-from simsvc.charts.text import Labels, percent
+from simsvc.charts.text import Labels, literal, percent
 from simsvc.model.calendar import WorkCalendar
 from simsvc.planner.promise import TENDER_STEPS_HOURS, format_bound
 from simsvc.records import counted_clock
@@ -172,12 +172,12 @@ def promise_frontier(
     ax.set_ylabel(words("share_within"))
     name = scenario.severity[j].name
     ax.set_title(
-        words("frontier_title", severity=f"{severity} {name}".strip())
+        words("frontier_title", severity=literal(f"{severity} {name}".strip()))
         + "\n"
         + words(
             "frontier_scope",
             clock=clock,
-            zone=words("zone", zone=zone) if zone else words("all_zones"),
+            zone=words("zone", zone=literal(zone)) if zone else words("all_zones"),
         )
         + "; "
         + words("ci_note", conf=percent(result.confidence), n=len(result.replications)),
@@ -256,13 +256,13 @@ def time_breakdown(result: RunResult, lang: str = "en") -> Figure:
             fontsize=9,
         )
     names = {s.id: s.name for s in result.scenario.severity}
-    ax.set_xticks(x, [_wrap(f"{s} {names[s]}".strip()) for s in table.index], fontsize=8)
+    ax.set_xticks(x, [literal(_wrap(f"{s} {names[s]}".strip())) for s in table.index], fontsize=8)
     ax.set_xlabel(words("severity"))
     ax.set_ylabel(words("mean_hours"))
     ax.set_ylim(0, max(float(bottom.max()), 1e-3) * 1.12)
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(
-        words("breakdown_title", scenario=result.scenario.scenario.name)
+        words("breakdown_title", scenario=literal(result.scenario.scenario.name))
         + "\n"
         + words("breakdown_note", n=f"{int(table['incidents'].sum()):,}"),
         fontsize=10,

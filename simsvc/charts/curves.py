@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simsvc.charts.text import Labels, percent
+from simsvc.charts.text import Labels, literal, percent
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
@@ -44,7 +44,7 @@ def draw_attainment(ax: Axes, rows: pd.DataFrame, words: Labels) -> None:
             marker=MARKERS[k % len(MARKERS)],
             ms=size,
             color=colour,
-            label=series["series"].iloc[0],
+            label=literal(series["series"].iloc[0], 60),
             lw=1.5,
         )
         ax.fill_between(

@@ -10,7 +10,7 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simsvc.charts.text import Labels, percent
+from simsvc.charts.text import Labels, literal, percent
 from simsvc.model.calendar import WorkCalendar
 from simsvc.records import counted, counted_clock
 from simsvc.results import RunResult
@@ -18,6 +18,9 @@ from simsvc.scenario.schema import Scenario
 
 MAP_SPAN = 0.3
 """How far below the goal the site map's colour scale reaches (a share)."""
+
+LABEL_LENGTH = 24
+"""The most characters of an id drawn in a legend or beside a bar."""
 
 EXPOSURE_STEP = 0.25
 """Hours between the points that measure how long the horizon spends in each hour and weekday."""
@@ -78,7 +81,13 @@ def load_profile(result: RunResult, lang: str = "en") -> Figure:
         bottom = np.zeros(len(table))
         for severity in table.columns:
             values = table[severity].fillna(0.0).to_numpy(float)
-            ax.bar(np.arange(len(table)), values, bottom=bottom, label=severity, width=0.8)
+            ax.bar(
+                np.arange(len(table)),
+                values,
+                bottom=bottom,
+                label=literal(severity, LABEL_LENGTH),
+                width=0.8,
+            )
             bottom += values
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
@@ -87,7 +96,9 @@ def load_profile(result: RunResult, lang: str = "en") -> Figure:
     days_ax.set_xticks(range(7), words("weekdays").split(","))
     hours_ax.legend(title=words("severity"), fontsize=8, title_fontsize=8)
     data = result.to_dict()
-    names = [f"{b} ({entry['engineers']})" for b, entry in data["bases"].items()]
+    names = [
+        f"{literal(b, LABEL_LENGTH)} ({entry['engineers']})" for b, entry in data["bases"].items()
+    ]
     estimates = [entry["utilization"] for entry in data["bases"].values()]
     colours = ["tab:blue"] * len(names)
     if data["desk"] is not None:
@@ -108,7 +119,7 @@ def load_profile(result: RunResult, lang: str = "en") -> Figure:
     busy_ax.set_xlabel(words("utilisation"))
     busy_ax.grid(axis="x", alpha=0.3)
     fig.suptitle(
-        words("load_title", scenario=scenario.scenario.name)
+        words("load_title", scenario=literal(scenario.scenario.name))
         + "  ("
         + words("ci_note", conf=percent(result.confidence), n=len(result.replications))
         + ")"
@@ -197,7 +208,7 @@ def site_map(
     ax = fig.subplots()
     lat = np.asarray([s.location[0] for s in scenario.site])
     lon = np.asarray([s.location[1] for s in scenario.site])
-    title = scenario.scenario.name
+    title = literal(scenario.scenario.name)
     zone_sites: np.ndarray | None = None
     if result is not None:
         index = (
@@ -256,7 +267,7 @@ def site_map(
         )
         bar.set_label(words("site_attainment"))
         bar.ax.axhline(c.goal, color="black", lw=1.5)
-        title = words("map_title", scenario=title, commitment=c.label) + (
+        title = words("map_title", scenario=title, commitment=literal(c.label)) + (
             f" ({words('goal', goal=percent(c.goal))}; "
             f"{words('overall', share=percent(result.attainment(index).mean, 1))})"
         )
@@ -294,7 +305,7 @@ def site_map(
         # Bases in one place (a day and a night team) share one label.
         together: dict[tuple[float, float], list[str]] = {}
         for b in scenario.base:
-            together.setdefault(b.location, []).append(f"{b.id} ({b.engineers})")
+            together.setdefault(b.location, []).append(literal(f"{b.id} ({b.engineers})"))
         for (base_lat, base_lon), names in together.items():
             ax.annotate(
                 "\n".join(names),

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simsvc.charts.text import Labels
+from simsvc.charts.text import Labels, literal
 from simsvc.planner.plan_result import PlanResult
 
 COST_PARTS = ("engineers", "desk", "holding", "penalties")
@@ -64,9 +64,9 @@ def plan_costs(
             tick.set_color("tab:red")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.set_ylim(0, max(float(bottom.max()), 1.0) * 1.12)
-    ax.set_ylabel(words("cost_axis", currency=currency))
+    ax.set_ylabel(words("cost_axis", currency=literal(currency)))
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(words("cost_title", scenario=data["scenario"]))
+    ax.set_title(words("cost_title", scenario=literal(data["scenario"])))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return words.finish(fig)
 

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simsvc.charts.curves import ci_note, draw_attainment, mark_levels, share_limits
-from simsvc.charts.text import Labels
+from simsvc.charts.text import Labels, literal
 from simsvc.sweep.levels import feasible_levels
 
 
@@ -33,7 +33,7 @@ def spares_curve(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     ``table`` comes from :func:`~simsvc.sweep.levels.spares_table`.
     """
     words = Labels(lang)
-    part, depot = table.attrs.get("part", "?"), table.attrs.get("depot", "?")
+    part, depot = literal(table.attrs.get("part", "?")), literal(table.attrs.get("depot", "?"))
     fig = Figure(figsize=(12, 6), layout="constrained")
     left, right = fig.subplots(1, 2)
     fill = table[table["kind"] == "fill_rate"]
@@ -90,7 +90,12 @@ def spares_curve(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     handles = mark_levels((left, right), marks)
     fig.legend(handles=handles, loc="outside lower center", fontsize=8, ncols=3, frameon=False)
     fig.suptitle(
-        words("spares_title", scenario=table.attrs.get("scenario", ""), part=part, depot=depot)
+        words(
+            "spares_title",
+            scenario=literal(table.attrs.get("scenario", "")),
+            part=part,
+            depot=depot,
+        )
         + "\n"
         + ci_note(words, table),
         fontsize=11,

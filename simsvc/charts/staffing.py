@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simsvc.charts.curves import ci_note, draw_attainment, mark_levels, share_limits
-from simsvc.charts.text import Labels
+from simsvc.charts.text import Labels, literal
 from simsvc.results import METRICS
 from simsvc.sweep.levels import feasible_levels
 
@@ -32,7 +32,9 @@ def staffing_curve(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     for ax, metric in zip(axes, metrics, strict=True):
         draw_attainment(ax, table[table["metric"] == metric], words)
         ax.set_title(words.metric(metric))
-        ax.set_xlabel(words("engineers_at", base=where) if where else words("engineers_total"))
+        ax.set_xlabel(
+            words("engineers_at", base=literal(where)) if where else words("engineers_total")
+        )
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False)
     share_limits(axes[0], table)
     axes[0].set_ylabel(words("attainment"))
@@ -53,7 +55,7 @@ def staffing_curve(table: pd.DataFrame, *, lang: str = "en") -> Figure:
     )
     fig.legend(handles=handles, loc="outside lower center", fontsize=8, ncols=2, frameon=False)
     fig.suptitle(
-        words("staffing_title", scenario=table.attrs.get("scenario", ""))
+        words("staffing_title", scenario=literal(table.attrs.get("scenario", "")))
         + "\n"
         + ci_note(words, table),
         fontsize=11,

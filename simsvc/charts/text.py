@@ -5,6 +5,10 @@ looks for a CJK font installed on the machine (Noto Sans CJK from the Debian
 package ``fonts-noto-cjk``, or WenQuanYi Micro Hei from ``fonts-wqy-microhei``);
 without one it warns and falls back to English, because a chart of empty boxes
 is worse than a chart in the other language.
+
+Text from the scenario file (names, ids, labels, the currency) goes through
+:func:`literal` before a chart draws it, so that a ``$`` in it is drawn as a dollar
+sign and never starts matplotlib's mathtext (which fails on text such as ``$\\frac{1}{$``).
 """
 
 from __future__ import annotations
@@ -253,6 +257,22 @@ class Labels:
         for ax in fig.axes:
             ax.tick_params(labelfontfamily=families)
         return fig
+
+
+def literal(text: object, limit: int | None = None) -> str:
+    """``text`` as matplotlib draws it literally: every ``$`` escaped as ``\\$``.
+
+    Outside mathtext only ``\\$`` means anything to matplotlib, so escaping ``$`` is
+    enough: a backslash of the file's text stays as it is, also one before a ``$``
+    (``\\$`` becomes ``\\\\$``, drawn as ``\\$``). Escape each piece once, where it
+    enters a chart, and never text of the charts' own words. With ``limit``, text longer
+    than that many characters is cut and ends in ``...`` (a legend of 100-character ids
+    would leave no room for the plot).
+    """
+    text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[: max(limit - 3, 1)] + "..."
+    return text.replace("$", r"\$")
 
 
 def percent(share: float, digits: int = 0) -> str:

@@ -215,8 +215,6 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: exists and is not a folder")
     if not args.out.parent.is_dir():
         raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
-    # the folder is made if missing: then its parent must take new entries
-    check_writable(args.out / "report.html" if args.out.exists() else args.out)
     total = args.replications or scenario.scenario.replications
     with _runner(args) as runner:
         update, close = _progress_bar(total, args.quiet)

@@ -10,26 +10,41 @@ a sample is drawn from the axes' sizes alone, so a grid of billions of points is
 built to draw a few of them.
 
 Results are one row per point and commitment (the varied values, the commitment,
-its attainment with a confidence interval, whether it is met, the yearly cost). The
-output file is rewritten atomically as each point finishes, so an interrupted sweep
-keeps every finished point, and running the same sweep again skips the points the
-file already holds (same values, seed, replications and scenario).
+its attainment with a confidence interval, whether it is met, the yearly cost). Each
+finished point is appended at once to a journal beside the output (``.<name>.journal``,
+one JSON line per point, synced), and the output is rewritten atomically from time to
+time and when the sweep ends, which removes the journal. So a sweep killed outright
+keeps every finished point: the next run merges the journal into the file first. Running
+the same sweep again skips the points the file already holds (same values, seed,
+replications and scenario). One sweep at a time writes an output: a second is refused
+while the first holds the lock beside it (``.<name>.lock``, with its process id).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import json
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from simsvc.result_files import OutputError, check_target, write_table
+from simsvc.result_files import (
+    OutputError,
+    check_target,
+    companion_path,
+    output_lock,
+    remove_temporary_files,
+    sync_path,
+    write_table,
+)
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.runner import Runner, experiment_jobs
 from simsvc.scenario.errors import ScenarioError
@@ -180,12 +195,15 @@ def point_rows(axes: Sequence[Axis], point: Point, result: RunResult) -> list[di
 
 
 class SweepFile:
-    """A sweep's output table: the rows already there, and atomic rewrites as points finish.
+    """A sweep's output table: the rows already there, a journal, and atomic rewrites.
 
-    Rows of other points (other values, seed, replications or scenario) are kept. The
-    file is rewritten after every point while that is cheap; once a rewrite takes long
-    (a very large sweep), rewrites are spaced so that they take at most a tenth of the
-    time, and :meth:`flush` writes the rest when the sweep ends or is interrupted.
+    Rows of other points (other values, seed, replications or scenario) are kept. Every
+    point added is appended to the journal beside the file at once, so no finished point
+    is lost even to a SIGKILL. The file is rewritten after every point while that is
+    cheap; once a rewrite takes long (a very large sweep), rewrites are spaced so that
+    they take at most a tenth of the time, and :meth:`close` writes the rest and removes
+    the journal when the sweep ends or is interrupted. Change the file only while
+    holding :meth:`locked`; :meth:`load` reads it and a journal left by a killed sweep.
     """
 
     def __init__(self, target: str | Path, axes: Sequence[Axis]) -> None:
@@ -203,10 +221,66 @@ class SweepFile:
                 raise OutputError(
                     f"{self.target}: writing Parquet needs pyarrow: pip install 'simsvc[parquet]'"
                 ) from None
-        self.earlier = self._read()
+        self.journal = companion_path(self.target, "journal")
+        self.earlier = pd.DataFrame(columns=self.columns)
+        """The rows of the file and of the journal when last loaded."""
+        self.unmerged = False
+        """Whether :attr:`earlier` holds rows of the journal that the file does not."""
         self.new_rows: dict[int, list[dict[str, Any]]] = {}
         self.unwritten = 0
         self._next_write = 0.0
+        self._stamp: tuple[int, ...] | None = None
+        self._journal_file: IO[str] | None = None
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """The exclusive lock on the file (:func:`~simsvc.result_files.output_lock`)."""
+        return output_lock(self.target)
+
+    def load(self) -> None:
+        """Read the rows of every point finished so far: the file's, then the journal's."""
+        self._stamp = self._state()
+        earlier = self._read()
+        done = set(self.row_keys(earlier))
+        merged: list[dict[str, Any]] = []
+        for rows in self._read_journal():
+            key = self._row_key(rows[0])
+            if key not in done:
+                done.add(key)
+                merged.extend(rows)
+        if merged:
+            added = pd.DataFrame(merged, columns=self.columns)
+            earlier = added if earlier.empty else pd.concat([earlier, added], ignore_index=True)
+        self.earlier = earlier
+        self.unmerged = bool(merged)
+        self.new_rows = {}
+        self.unwritten = 0
+        self._next_write = 0.0
+
+    def changed(self) -> bool:
+        """Whether the file or the journal changed since :meth:`load`."""
+        return self._state() != self._stamp
+
+    def _state(self) -> tuple[int, ...]:
+        state: list[int] = []
+        for path in (self.target, self.journal):
+            try:
+                info = path.stat()
+            except OSError:
+                state += [-1, -1, -1]
+            else:
+                state += [info.st_ino, info.st_size, info.st_mtime_ns]
+        return tuple(state)
+
+    def settle(self) -> None:
+        """Merge a journal left by a killed sweep into the file and remove it, and remove
+        the temporary files of killed rewrites. Call it holding :meth:`locked`."""
+        remove_temporary_files(self.target)
+        if self.journal.exists():
+            if self.unmerged:
+                write_table(self.target, self.earlier)
+                self.unmerged = False
+            self._remove_journal()
+            self._stamp = self._state()
 
     def _read(self) -> pd.DataFrame:
         empty = pd.DataFrame(columns=self.columns)
@@ -230,6 +304,35 @@ class SweepFile:
             )
         return table[self.columns]
 
+    def _read_journal(self) -> list[list[dict[str, Any]]]:
+        """The rows of each point of the journal; a line cut short by a kill is left out."""
+        try:
+            text = self.journal.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise OutputError(
+                f"{self.journal}: cannot read the journal of {self.target}:"
+                f" {error.strerror or error}"
+            ) from None
+        points = []
+        columns = set(self.columns)
+        for line in text.splitlines():
+            try:
+                rows = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # the last line, cut short while the sweep was killed
+            if not isinstance(rows, list) or any(
+                not isinstance(row, dict) or set(row) != columns for row in rows
+            ):
+                raise OutputError(
+                    f"{self.journal}: holds points of another sweep than this one on"
+                    f" {self.target.name}; vary the same paths to finish it, or remove it"
+                )
+            if rows:
+                points.append(rows)
+        return points
+
     def row_keys(self, table: pd.DataFrame) -> list[tuple[str, ...]]:
         """The key of the point of each row of ``table``."""
         columns = [[axis.key(v) for v in table[axis.path].tolist()] for axis in self.axes]
@@ -240,17 +343,44 @@ class SweepFile:
         ]
         return list(zip(*columns, strict=True))
 
+    def _row_key(self, row: dict[str, Any]) -> tuple[str, ...]:
+        """The key of the point of one row, as :meth:`row_keys` gives it."""
+        values = tuple(axis.key(row[axis.path]) for axis in self.axes)
+        return (
+            *values,
+            str(int(row["seed"])),
+            str(int(row["replications"])),
+            str(row["scenario_digest"]),
+        )
+
     def key(self, point: Point, seed: int, replications: int, digest: str) -> tuple[str, ...]:
         """The key of a point of this sweep, as :meth:`keys` reads it from the file."""
         values = tuple(axis.key(v) for axis, v in zip(self.axes, point, strict=True))
         return (*values, str(seed), str(replications), digest)
 
     def add(self, index: int, rows: list[dict[str, Any]]) -> None:
-        """Add the rows of the point numbered ``index``; rewrite the file unless just done."""
+        """Add the rows of the point numbered ``index``: to the journal at once, and to
+        the file unless it was just rewritten."""
+        self._journal(rows)
         self.new_rows[index] = rows
         self.unwritten += 1
         if _clock() >= self._next_write:
             self.flush()
+
+    def _journal(self, rows: list[dict[str, Any]]) -> None:
+        line = json.dumps(rows, default=_json_value, ensure_ascii=False) + "\n"
+        try:
+            if self._journal_file is None:
+                self._journal_file = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
+                sync_path(self.journal.parent)  # the journal's name survives a crash too
+            self._journal_file.write(line)
+            self._journal_file.flush()
+            os.fsync(self._journal_file.fileno())
+        except OSError as error:
+            raise OutputError(
+                f"{self.journal}: cannot write the journal of {self.target}:"
+                f" {error.strerror or error}"
+            ) from None
 
     def flush(self) -> None:
         """Rewrite the file atomically with every row added so far."""
@@ -262,6 +392,24 @@ class SweepFile:
         finish = _clock()
         self._next_write = finish + 9 * (finish - start)
 
+    def close(self) -> None:
+        """Write every row added to the file, then remove the journal that also holds them."""
+        if self._journal_file is not None:
+            self._journal_file.close()
+            self._journal_file = None
+        self.flush()
+        if not self.unmerged:
+            self._remove_journal()
+
+    def _remove_journal(self) -> None:
+        try:
+            self.journal.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(
+                f"{self.journal}: cannot remove the journal of {self.target}:"
+                f" {error.strerror or error}"
+            ) from None
+
     def table(self) -> pd.DataFrame:
         """Every row: the file's earlier rows, then this run's in point order."""
         new = [row for index in sorted(self.new_rows) for row in self.new_rows[index]]
@@ -271,6 +419,13 @@ class SweepFile:
         if self.earlier.empty:
             return added
         return pd.concat([self.earlier, added], ignore_index=True)
+
+
+def _json_value(value: Any) -> Any:
+    """A numpy scalar of a row as the Python value JSON writes."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to a sweep journal")
 
 
 class Sweep:
@@ -293,10 +448,18 @@ class Sweep:
         self.seed = scenario.scenario.seed if seed is None else seed
         self.digest = scenario_digest(scenario)
         self.file = SweepFile(out, axes)
-        done = set(self.file.row_keys(self.file.earlier))
         self.keys = [self._key(p) for p in self.points]
-        self.pending = [k for k, key in enumerate(self.keys) if key not in done]
+        self.pending: list[int] = []
         """Numbers of the points not yet in the output file, in order."""
+        with self.file.locked():  # refused at once while another sweep writes the file
+            self._load()
+
+    def _load(self) -> None:
+        """Read the file (merging a killed sweep's journal into it) and find what is left."""
+        self.file.load()
+        self.file.settle()
+        done = set(self.file.row_keys(self.file.earlier))
+        self.pending = [k for k, key in enumerate(self.keys) if key not in done]
 
     def _key(self, point: Point) -> tuple[str, ...]:
         return self.file.key(point, self.seed, self.replications, self.digest)
@@ -311,10 +474,17 @@ class Sweep:
             raise ScenarioError(error.problems, f"point {where}") from None
 
     def run(self, runner: Runner, progress: Callable[[int], None] | None = None) -> None:
-        """Simulate every pending point on ``runner``; each is written as soon as it is done.
+        """Simulate every pending point on ``runner``; each is kept as soon as it is done.
 
-        ``progress`` is called with the number of points finished so far.
+        The output is locked for the whole run (:class:`OutputError` if another sweep
+        holds it). ``progress`` is called with the number of points finished so far.
         """
+        with self.file.locked():
+            if self.file.changed():  # another sweep wrote it since it was read
+                self._load()
+            self._run(runner, progress)
+
+    def _run(self, runner: Runner, progress: Callable[[int], None] | None) -> None:
         scenarios = {index: self.scenario_at(index) for index in self.pending}  # all valid first
         batches = (
             experiment_jobs(scenarios[index], self.seed, range(self.replications))
@@ -325,7 +495,7 @@ class Sweep:
                 index = self.pending[k]
                 self._finish(index, scenarios.pop(index), summaries)
         finally:
-            self.file.flush()  # also when interrupted: no finished point is lost
+            self.file.close()  # also when interrupted: no finished point is lost
 
     def _finish(self, index: int, scenario: Scenario, summaries: list[ReplicationSummary]) -> None:
         result = RunResult(scenario=scenario, seed=self.seed, replications=summaries)
