@@ -192,18 +192,52 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
-def write_text(target: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``target`` atomically."""
-    with atomic_path(target) as path:
+def _commit(
+    target: str | Path, write: Callable[[Path], None], together: contextlib.ExitStack | None
+) -> None:
+    """Write through ``write`` into a temporary file put in place atomically: at once, or,
+    with ``together``, when that stack closes, beside the other files of the same set."""
+    if together is None:
+        with atomic_path(target) as path:
+            write(path)
+        return
+    write(together.enter_context(atomic_path(target)))
+
+
+def write_text(
+    target: str | Path, text: str, *, together: contextlib.ExitStack | None = None
+) -> None:
+    """Write ``text`` (UTF-8) to ``target`` atomically (see :func:`one_set`)."""
+
+    def write(path: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
-
-def write_json(target: str | Path, data: Any) -> None:
-    """Write ``data`` as indented JSON to ``target`` atomically."""
-    write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _commit(target, write, together)
 
 
-def write_table(target: str | Path, table: pd.DataFrame) -> None:
+def write_json(
+    target: str | Path, data: Any, *, together: contextlib.ExitStack | None = None
+) -> None:
+    """Write ``data`` as indented JSON to ``target`` atomically (see :func:`one_set`)."""
+    write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n", together=together)
+
+
+@contextlib.contextmanager
+def one_set() -> Iterator[contextlib.ExitStack]:
+    """Write several files as one set: each is written to a temporary file, and all are put
+    in place together when the block ends without an error (if it fails, none is).
+
+    ``with one_set() as together: write_json(a, ..., together=together); write_table(b, ...,
+    together=together)``: a reader never finds a new ``a`` beside an old ``b`` from an
+    interrupted run, except in the instant between two renames.
+    """
+    with contextlib.ExitStack() as together:
+        yield together
+
+
+def write_table(
+    target: str | Path, table: pd.DataFrame, *, together: contextlib.ExitStack | None = None
+) -> None:
     """Write a table as CSV or Parquet (by the file suffix) atomically."""
     suffix = Path(target).suffix.lower()
     writer: Callable[[Path], None]
@@ -223,8 +257,7 @@ def write_table(target: str | Path, table: pd.DataFrame) -> None:
             table.to_parquet(path, index=False)
     else:
         raise OutputError(f"{target}: expected a .csv or .parquet file name")
-    with atomic_path(target) as path:
-        writer(path)
+    _commit(target, writer, together)
 
 
 def sync_path(path: str | Path) -> None:

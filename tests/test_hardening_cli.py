@@ -117,3 +117,31 @@ def test_a_confidence_that_would_make_intervals_meaningless_is_refused(
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "plan.confidence (line" in err and "Traceback" not in err
+
+
+def test_run_writes_its_json_and_incidents_as_one_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = Path(__file__).parent / "data" / "small.toml"
+    json_out, records = tmp_path / "res.json", tmp_path / "incidents.csv"
+    json_out.write_text("old results", "utf-8")
+    records.write_text("old records", "utf-8")
+    import simsvc.result_files
+
+    real = simsvc.result_files.write_table
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the second file of the set is written
+
+    monkeypatch.setattr(simsvc.result_files, "write_table", killed)
+    monkeypatch.setattr("simsvc.cli.main.write_table", killed)
+    arguments = ["run", str(small), "-n", "2", "-w", "1", "-q", "--json", str(json_out)]
+    assert main([*arguments, "--incidents", str(records)]) == 130
+    assert json_out.read_text("utf-8") == "old results"  # neither file of the set moved
+    assert records.read_text("utf-8") == "old records"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    monkeypatch.setattr("simsvc.cli.main.write_table", real)
+    assert main([*arguments, "--incidents", str(records)]) == 0
+    assert json_out.read_text("utf-8").startswith("{")
+    assert records.read_text("utf-8").startswith("replication,")
+    capsys.readouterr()

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
-from simsvc.result_files import OutputError, check_writable, write_json, write_table, write_text
+from simsvc.result_files import (
+    OutputError,
+    check_writable,
+    one_set,
+    write_json,
+    write_table,
+    write_text,
+)
 from simsvc.runner import RunnerStalled
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario, locate
@@ -135,11 +142,14 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             close()
     print(results_summary(result))
+    with one_set() as together:  # the JSON and the incident records of one run, or neither
+        if args.json is not None:
+            write_json(args.json, result.to_dict(), together=together)
+        if args.incidents is not None:
+            write_table(args.incidents, result.incidents, together=together)
     if args.json is not None:
-        write_json(args.json, result.to_dict())
         print(f"results written to {args.json}")
     if args.incidents is not None:
-        write_table(args.incidents, result.incidents)
         print(f"incident records written to {args.incidents}")
     return 0
 
