@@ -145,3 +145,23 @@ def test_run_writes_its_json_and_incidents_as_one_set(
     assert json_out.read_text("utf-8").startswith("{")
     assert records.read_text("utf-8").startswith("replication,")
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("target", ["/proc/simsvc-results.json", "x" * 300 + ".json"])
+def test_an_output_that_cannot_be_written_is_refused_before_simulating(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    target: str,
+) -> None:
+    import simsvc.runner
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a replication started before the output was checked")
+
+    monkeypatch.setattr(simsvc.runner, "run_job", refuse)
+    small = Path(__file__).parent / "data" / "small.toml"
+    out = target if target.startswith("/") else str(tmp_path / target)
+    assert main(["run", str(small), "-n", "2", "-w", "1", "-q", "--json", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
