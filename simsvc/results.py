@@ -281,6 +281,18 @@ COMMITMENT_COLUMNS: dict[str, str] = {
 """Columns of :meth:`RunResult.commitments`, indexed by commitment id."""
 
 
+def _terms(commitment: Commitment) -> dict[str, Any]:
+    """A commitment's terms as the tables and the results JSON name them."""
+    return {
+        "severity": commitment.severity,
+        "metric": commitment.metric,
+        "within_hours": commitment.within,
+        "goal": commitment.goal,
+        "clock": commitment.clock,
+        "zone": commitment.zone,
+    }
+
+
 def _penalty_summary(yearly: np.ndarray) -> dict[str, float]:
     if len(yearly) == 0:
         return {"penalty_mean": math.nan, "penalty_p50": math.nan, "penalty_p90": math.nan}
@@ -357,16 +369,10 @@ class RunResult:
 
         rows = []
         for e in self.estimates.values():
-            c = e.commitment
             rows.append(
                 {
-                    "label": c.label,
-                    "severity": c.severity,
-                    "metric": c.metric,
-                    "within_hours": c.within,
-                    "goal": c.goal,
-                    "clock": c.clock,
-                    "zone": c.zone,
+                    "label": e.commitment.label,
+                    **_terms(e.commitment),
                     "attainment": e.attainment.mean,
                     "ci_low": e.attainment.ci_low,
                     "ci_high": e.attainment.ci_high,
@@ -515,12 +521,7 @@ class RunResult:
             commitments.append(
                 {
                     "id": e.id,
-                    "severity": c.severity,
-                    "metric": c.metric,
-                    "within_hours": c.within,
-                    "goal": c.goal,
-                    "clock": c.clock,
-                    "zone": c.zone,
+                    **_terms(c),
                     "attainment": e.attainment.to_dict(),
                     "met": e.met,
                     "verdict": e.verdict,
