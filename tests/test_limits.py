@@ -287,7 +287,7 @@ def test_cli_run_refuses_a_run_too_big_for_the_memory_limit(
     assert code == 2, err
     assert "Traceback" not in err
     assert err.startswith("error: ")
-    assert "scenario.horizon: expected " in err
+    assert re.search(r"scenario.horizon \(line \d+\): expected ", err)  # file and line named
     assert "incidents" in err and "per replication need about" in err
     assert "the limit is 977 KiB (SIMSVC_MEMORY_LIMIT)" in err
     assert elapsed < 10
