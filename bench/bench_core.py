@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,14 +150,14 @@ def lean_mmc(customers: int, seed: int) -> np.ndarray:
     servers = simpy.Resource(env, SERVERS)
     waits = [0.0] * customers
 
-    def customer(i: int, service: float):  # type: ignore[no-untyped-def]
+    def customer(i: int, service: float) -> Generator[simpy.Event, None, None]:
         arrived = env.now
         with servers.request() as req:
             yield req
             waits[i] = env.now - arrived
             yield env.timeout(service)
 
-    def source():  # type: ignore[no-untyped-def]
+    def source() -> Generator[simpy.Event, None, None]:
         for i in range(customers):
             yield env.timeout(gaps[i])
             env.process(customer(i, services[i]))
@@ -265,12 +265,12 @@ def profile_year(scenario: simsvc.Scenario, seed: int, top: int = 25) -> str:
         buffer = io.StringIO()
         stats = pstats.Stats(profiler, stream=buffer)
         # Name files by package path (simpy/core.py, simsvc/model/world.py), not basename.
-        strip = pstats.func_strip_path
+        strip = pstats.func_strip_path  # type: ignore[attr-defined]
         pstats.func_strip_path = lambda func: (_short_path(func[0]), *func[1:])  # type: ignore
         try:
             stats.strip_dirs()
         finally:
-            pstats.func_strip_path = strip
+            pstats.func_strip_path = strip  # type: ignore[attr-defined]
         stats.sort_stats(key).print_stats(top)
         text = buffer.getvalue()
         # keep the header line with the total and the table itself

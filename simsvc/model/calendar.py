@@ -9,6 +9,10 @@ the calendar keeps an ``offset``: the hours from the midnight before ``t = 0`` t
 A *span* is a daily interval ``(start_hour, end_hour)``; an end before the start
 wraps past midnight (a night shift). A business day is a weekday listed in
 ``business_days`` that is not a holiday.
+
+A shift is looked up, not followed: :class:`ShiftTimetable` says whether it is on at
+an instant and when it next starts, so the dispatcher needs no switch event per base
+and day; :class:`ShiftClock` counts on-shift hours between two instants.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -80,7 +84,11 @@ class WorkCalendar:
         if days < len(self._is_business):
             return
         size = max(days + 1, 2 * len(self._is_business), 400)
-        flags = np.array([self.is_business_day(d) for d in range(size)], dtype=bool)
+        day = np.arange(size)
+        dates = np.datetime64(self.origin, "D") + day.astype("timedelta64[D]")
+        holidays = np.array(sorted(self._holidays), dtype="datetime64[D]")
+        weekday = (day + self.origin.weekday()) % 7
+        flags = np.isin(weekday, sorted(self._business_days)) & ~np.isin(dates, holidays)
         start, end = self.business_span
         self._is_business = flags
         self._cumulative = np.concatenate(([0.0], np.cumsum(flags * (end - start))))
@@ -107,26 +115,37 @@ class WorkCalendar:
         if shift == "24x7":
             yield 0.0, math.inf
             return
+        begins, ends = self._shift_bounds(shift, until)
+        yield from zip(begins.tolist(), ends.tolist(), strict=True)
+
+    def _shift_bounds(self, shift: str, until: float) -> tuple[np.ndarray, np.ndarray]:
+        """Starts and ends of :meth:`shift_intervals` (not ``24x7``), all days at once."""
         span = self.business_span if shift == "business" else parse_span(shift)
         start_h, end_h = span
         length = (end_h - start_h) % 24 or 24.0
         last_day = int((until + self.offset) // 24) + 1
-        for day in range(-1, last_day + 1):
-            if shift == "business" and not self.is_business_day(day):
-                continue
-            begin = day * 24 + start_h - self.offset
-            finish = begin + length
-            if finish <= 0 or begin >= until:
-                continue
-            yield max(begin, 0.0), finish
+        days = np.arange(-1, last_day + 1)
+        if shift == "business":
+            self._extend(last_day)
+            open_ = np.append(self.is_business_day(-1), self._is_business[: last_day + 1])
+            days = days[open_]
+        # the same float operations, in the same order, as day * 24 + start_h - offset
+        begin = days * 24 + start_h - self.offset
+        finish = begin + length
+        keep = ~((finish <= 0) | (begin >= until))
+        begin, finish = begin[keep], finish[keep]
+        return np.where(begin < 0.0, 0.0, begin), finish
 
     def on_shift_hours(self, shift: str, start: float, end: float) -> float:
         """Hours of ``shift`` that fall within ``[start, end)``."""
         if shift == "24x7":
             return end - start
-        return sum(
-            max(0.0, min(b, end) - max(a, start)) for a, b in self.shift_intervals(shift, end)
-        )
+        a, b = self._shift_bounds(shift, end)
+        if len(a) == 0:
+            return 0
+        # max(0, min(b, end) - max(a, start)) of each interval, added up in order
+        part = np.maximum(0.0, np.minimum(b, end) - np.maximum(a, start))
+        return float(np.add.accumulate(part)[-1])
 
 
 class ShiftClock:
@@ -140,18 +159,18 @@ class ShiftClock:
         self.always = shift == "24x7"
         starts: list[float] = []
         ends: list[float] = []
+        before = [0.0]  # on-shift hours before each interval starts
         if not self.always:
-            for begin, finish in calendar.shift_intervals(shift, until):
-                if starts and begin <= ends[-1]:
-                    ends[-1] = max(ends[-1], finish)  # shifts that run into each other
-                else:
-                    starts.append(begin)
-                    ends.append(finish)
+            # shifts that run into each other (a start at or before the end so far) join
+            begin, finish = _joined(*calendar._shift_bounds(shift, until), 0.0)
+            starts, ends = begin.tolist(), finish.tolist()
+            # before[k + 1] = before[k] + ends[k] - starts[k], added in that order
+            steps = np.column_stack((finish, -begin)).ravel()
+            before += np.add.accumulate(steps)[1::2].tolist()
         self._starts = starts
         self._ends = ends
-        self._before: list[float] = [0.0]  # on-shift hours before each interval starts
-        for begin, finish in zip(starts, ends, strict=True):
-            self._before.append(self._before[-1] + finish - begin)
+        self._before = before
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def hours_before(self, when: float) -> float:
         """On-shift hours from 0 to ``when``."""
@@ -167,3 +186,150 @@ class ShiftClock:
         if end <= start:
             return 0.0
         return self.hours_before(end) - self.hours_before(start)
+
+    def on_shift_many(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """:meth:`on_shift` of each ``[start[i], end[i])`` (``end > start``), vectorised:
+        the same operations in the same order, so the same hours to the last bit."""
+        if self.always:
+            return np.asarray(end - start)
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self._starts),
+                np.asarray(self._ends),
+                np.asarray(self._before),
+            )
+        starts, ends, before = self._arrays
+        k = np.searchsorted(starts, end, side="right") - 1  # as bisect_right
+        j = np.maximum(k, 0)
+        later = before[j] + np.minimum(ends[j], end) - starts[j]
+        i = np.searchsorted(starts, start, side="right") - 1
+        m = np.maximum(i, 0)
+        earlier = before[m] + np.minimum(ends[m], start) - starts[m]
+        return np.asarray(np.where(k < 0, 0.0, np.where(i < 0, later, later - earlier)))
+
+
+class ShiftTimetable:
+    """When a shift is on, as instants on the simulation clock.
+
+    Built once from the shift's on-shift intervals up to ``until`` (hours), joined where
+    they touch (as :func:`merged_intervals` joins them). Each instant is the one at which a
+    process that slept from change to change (``env.timeout(change - now)``) would switch,
+    to the last bit, so that looking the shift up gives the same runs as switching did.
+    The shift is on from each ``start`` (included) to its ``end`` (excluded), and off
+    after the last end.
+    """
+
+    def __init__(self, calendar: WorkCalendar, shift: str, until: float) -> None:
+        start, end = np.array([0.0]), np.array([math.inf])
+        if shift != "24x7":
+            start, end = reached_instants(*_joined(*calendar._shift_bounds(shift, until), 1e-9))
+        self.start_array, self.end_array = start, end
+        self.starts: list[float] = start.tolist()
+        """Instants (hours) at which the shift starts."""
+        self.ends: list[float] = end.tolist()
+        """Instants (hours) at which the shift started at ``starts[k]`` ends."""
+
+    def is_on(self, when: float) -> bool:
+        """Whether the shift is on at ``when``."""
+        k = bisect.bisect_right(self.starts, when)
+        return k > 0 and when < self.ends[k - 1]
+
+    def next_start(self, when: float) -> float:
+        """The first start after ``when`` (``inf`` if none)."""
+        k = bisect.bisect_right(self.starts, when)
+        return self.starts[k] if k < len(self.starts) else math.inf
+
+
+class ShiftBoard:
+    """Which bases are on shift, and whether business hours are open, at any instant.
+
+    One lookup for all of them: the instants at which any shift starts or ends cut the
+    clock into stretches; each stretch keeps its state, its end, and the next instants
+    at which a base's shift and business hours start. ``None`` stands for always on.
+    """
+
+    def __init__(
+        self, bases: Sequence[ShiftTimetable | None], business: ShiftTimetable | None
+    ) -> None:
+        members = [*bases, business]
+        tables = list({id(t): t for t in members if t is not None}.values())
+        changes = [a for t in tables for a in (t.start_array, t.end_array)]
+        instants = np.unique(np.concatenate([np.array([-math.inf]), *changes]))
+        instants = instants[instants < math.inf]
+        code = np.zeros(len(instants), dtype=np.int64)  # bit j: table j is on
+        base_start = np.full(len(instants), math.inf)
+        business_start = np.full(len(instants), math.inf)
+        for j, table in enumerate(tables):
+            starts, ends = table.start_array, table.end_array
+            k = np.searchsorted(starts, instants, side="right")  # as bisect_right
+            code |= ((k > 0) & (instants < ends[np.maximum(k - 1, 0)])).astype(np.int64) << j
+            following = np.append(starts, math.inf)[k]
+            if any(table is b for b in bases):
+                base_start = np.minimum(base_start, following)
+            if table is business:
+                business_start = following
+        bit = {id(t): 1 << j for j, t in enumerate(tables)}
+        self._states: dict[int, tuple[list[bool], bool]] = {}
+        for c in np.unique(code).tolist():
+            flags = [m is None or bool(c & bit[id(m)]) for m in members]
+            self._states[c] = (flags[:-1], flags[-1])
+        self._instants: list[float] = [*instants.tolist(), math.inf]
+        self._code: list[int] = code.tolist()
+        self._base_start: list[float] = base_start.tolist()
+        self._business_start: list[float] = business_start.tolist()
+
+    def look_up(self, when: float) -> tuple[list[bool], bool, float, float, float]:
+        """At ``when``: each base on shift or not, business hours open or not, until when
+        (hours) that holds, and the next instants at which a base's shift and business
+        hours start (``inf``: never). The list is shared: copy it, do not change it."""
+        k = bisect.bisect_right(self._instants, when) - 1
+        bases, business = self._states[self._code[k]]
+        return bases, business, self._instants[k + 1], self._base_start[k], self._business_start[k]
+
+
+def reached_instants(begin: np.ndarray, finish: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The instants at which a process that sleeps from change to change, from ``t = 0``
+    (``yield env.timeout(change - now)``), reaches each start and end of the intervals
+    ``[begin[k], finish[k])`` (in order, apart): ``now + (change - now)``, not always
+    ``change`` itself in floating point."""
+    # That sum is the change itself whenever the change before was reached exactly (as it
+    # is for every shift seen so far): check that, else walk the chain one by one.
+    before = np.concatenate(([0.0], finish[:-1]))
+    start = np.where(begin > before, before + (begin - before), before)
+    end = start + (finish - start)
+    if not np.array_equal(end, finish):
+        now = 0.0
+        for k, (b, f) in enumerate(zip(begin.tolist(), finish.tolist(), strict=True)):
+            if b > now:
+                now += b - now
+            start[k] = now
+            now += f - now
+            end[k] = now
+    return start, end
+
+
+def _joined(
+    begin: np.ndarray, finish: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Join intervals (in order of start) that start at most ``tolerance`` after the end
+    so far: the starts and ends of the joined ones."""
+    if len(begin) == 0:
+        return begin, finish
+    reach = np.maximum.accumulate(finish)  # the end so far
+    first = np.flatnonzero(np.concatenate(([True], begin[1:] > reach[:-1] + tolerance)))
+    last = np.append(first[1:] - 1, len(begin) - 1)
+    return begin[first], reach[last]
+
+
+def merged_intervals(intervals: Iterable[tuple[float, float]]) -> Iterator[tuple[float, float]]:
+    """Join intervals that touch, so a shift that runs on has no instant off."""
+    current: tuple[float, float] | None = None
+    for begin, finish in intervals:
+        if current is not None and begin <= current[1] + 1e-9:
+            current = (current[0], max(current[1], finish))
+            continue
+        if current is not None:
+            yield current
+        current = (begin, finish)
+    if current is not None:
+        yield current

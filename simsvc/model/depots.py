@@ -83,7 +83,8 @@ def stock_at_share(scenario: Scenario, share: float) -> dict[tuple[str, str], in
 
 def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     """Base stock per (depot id, part id), with ``"15%"`` shares resolved (rounded up)."""
-    units = installed_units_using(scenario) if scenario.depot else {}
+    shares = any(isinstance(level, str) for d in scenario.depot for level in d.stock.values())
+    units = installed_units_using(scenario) if shares else {}
     levels: dict[tuple[str, str], int] = {}
     for j, depot in enumerate(scenario.depot):
         for part in scenario.part:

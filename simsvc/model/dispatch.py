@@ -6,23 +6,28 @@ clock allows (business hours for most). Whenever a job waits and engineers are
 free, the job at the head goes to the free on-shift engineer who can reach it
 first, by planned travel time from where that engineer stands. Dispatch is
 non-preemptive: an engineer always finishes the job in hand.
+
+Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
+:meth:`Dispatcher.set_business_open`) or looked up in timetables
+(:meth:`Dispatcher.follow_timetables`): then nothing happens when a shift ends, and the
+dispatcher asks to be woken when the next shift starts only while jobs wait.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from bisect import insort
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from simsvc.model.calendar import ShiftBoard
 from simsvc.model.travel import TravelNetwork
 
 
-@dataclass(frozen=True)
-class Inspection:
-    """A preventive visit: ``site`` (place index), ``hours`` on site, its clock."""
+class Inspection(NamedTuple):
+    """A preventive visit: ``site`` (place index), ``hours`` on site, its clock, and
+    when it falls ``due`` (hours). A named tuple: a plan holds thousands, built at once."""
 
     site: int
     hours: float
@@ -58,8 +63,15 @@ class Dispatcher:
         self.idle_at_base: list[list[int]] = [[] for _ in base_place]
         self.roaming: dict[int, int] = {}
         self.base_on_shift = [True] * len(base_place)
+        self._any_on_shift = True  # some base is on shift
         self.business_open = True
         self._dispatching = False
+        self._board: ShiftBoard | None = None
+        self._clock: Callable[[], float] | None = None
+        self._wake_at: Callable[[float, Callable[[], None]], None] | None = None
+        self._shifts_read_until = -math.inf  # the flags hold until this instant
+        self._next_base_start = self._next_business_start = math.inf
+        self._wakes: set[float] = set()  # instants at which a wake-up is due
         for engineer, base in enumerate(engineer_base):
             self.idle_at_base[base].append(engineer)
         for idle in self.idle_at_base:
@@ -82,6 +94,7 @@ class Dispatcher:
     def set_base_on_shift(self, base: int, on: bool) -> None:
         """Start or end a base's shift; engineers finish the job in hand."""
         self.base_on_shift[base] = on
+        self._any_on_shift = any(self.base_on_shift)
         if on:
             self._dispatch_after_switches()
 
@@ -90,6 +103,46 @@ class Dispatcher:
         self.business_open = open_
         if open_:
             self._dispatch_after_switches()
+
+    def follow_timetables(
+        self,
+        board: ShiftBoard,
+        clock: Callable[[], float],
+        wake_at: Callable[[float, Callable[[], None]], None],
+    ) -> None:
+        """Look shifts and business hours up on ``board`` instead of being switched:
+        ``clock()`` is the time now, and ``wake_at(t, action)`` runs ``action`` at
+        instant ``t`` exactly (hours)."""
+        self._board = board
+        self._clock = clock
+        self._wake_at = wake_at
+        self._shifts_read_until = -math.inf
+
+    def _read_board(self, now: float) -> None:
+        """Set the on-shift flags for ``now``, and until when they hold."""
+        assert self._board is not None
+        bases, self.business_open, self._shifts_read_until, base, business = self._board.look_up(
+            now
+        )
+        self.base_on_shift[:] = bases
+        self._any_on_shift = any(bases)
+        self._next_base_start, self._next_business_start = base, business
+
+    def _wake_for_next_shift(self) -> None:
+        """Jobs wait: be woken when a shift starts that may let the head of the queue go,
+        as the switch of that shift would have woken the dispatcher then. (A switch
+        that could not let it go woke a dispatch that did nothing.)"""
+        start = self._next_base_start
+        if not self._faults and self._inspections[0].business and not self.business_open:
+            start = self._next_business_start
+        if start in self._wakes or math.isinf(start) or self._wake_at is None:
+            return
+        self._wakes.add(start)
+        self._wake_at(start, lambda: self._woken(start))
+
+    def _woken(self, start: float) -> None:
+        self._wakes.discard(start)
+        self._dispatch_after_switches()
 
     def _dispatch_after_switches(self) -> None:
         # Several bases often start their shift at the same instant: dispatch once all
@@ -113,7 +166,9 @@ class Dispatcher:
     def _idle(self, engineer: int) -> None:
         """Put an engineer among the free ones at base, keeping the lowest number last:
         a base always sends its lowest-numbered free engineer, whoever came back last."""
-        insort(self.idle_at_base[self.engineer_base[engineer]], engineer, key=lambda e: -e)
+        idle = self.idle_at_base[self.engineer_base[engineer]]
+        idle.append(engineer)
+        idle.sort(reverse=True)  # a few engineers: quicker than a keyed insort
 
     def is_idle(self, engineer: int) -> bool:
         """Whether the engineer is free (at base or where the last job ended)."""
@@ -128,24 +183,28 @@ class Dispatcher:
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""
-        if self._dispatching:  # a job that starts at once may call back in
-            return
+        if self._dispatching or not (self._faults or self._inspections):
+            return  # a job that starts at once may call back in; or nothing waits
         self._dispatching = True
         try:
+            if self._clock is not None and self._clock() >= self._shifts_read_until:
+                self._read_board(self._clock())
             while True:
                 job = self._head()
                 if job is None:
-                    return
+                    break
                 site = job.site if isinstance(job, Inspection) else self._incident_site[job]
                 engineer, hours = self.nearest(site)
                 if engineer < 0:
-                    return
+                    break
                 if isinstance(job, Inspection):
                     self._inspections.popleft()
                 else:
                     heapq.heappop(self._faults)
                 self._take(engineer)
                 self._start_job(engineer, job, hours)
+            if self._clock is not None and (self._faults or self._inspections):
+                self._wake_for_next_shift()
         finally:
             self._dispatching = False
 
@@ -164,12 +223,18 @@ class Dispatcher:
         Returns ``(-1, inf)`` when nobody is free.
         """
         best, best_hours = -1, math.inf
-        base_to_site = self.travel.base_to_site
-        for base, idle in enumerate(self.idle_at_base):
-            if idle and self.base_on_shift[base]:
-                hours = base_to_site[base][site]
-                if hours < best_hours:
-                    best, best_hours = idle[-1], hours
+        if not self._any_on_shift:  # at night, often: nobody to look for
+            return best, best_hours
+        idle_at_base, on_shift = self.idle_at_base, self.base_on_shift
+        # Bases nearest first: the first with a free engineer on shift is the best base
+        # (the lowest-numbered of those equally near, as a scan of every base would find).
+        for base in self.travel.bases_by_site[site]:
+            idle = idle_at_base[base]
+            if idle and on_shift[base]:
+                best, best_hours = idle[-1], self.travel.base_to_site[base][site]
+                break
+        if not self.roaming:
+            return best, float(best_hours)
         latitudes = self.travel.latitudes
         per_degree = self.travel.hours_per_degree_of_latitude
         site_latitude = latitudes[site]

@@ -7,13 +7,17 @@ queued job from there, or they drive back to base. The drive back counts as
 busy too (until they reach base, or are sent on from the road). Busy hours that
 fall in the counting window add up per base: those within the base's shift give
 its utilization (so it never exceeds 100%), those outside it (a job finished past
-the end of the shift) are its overtime.
+the end of the shift) are its overtime. The busy spells are noted as they end and
+split into on-shift hours and overtime a few thousand at a time, vectorised, with
+the same arithmetic in the same order as one spell at a time.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
+import numpy as np
 import simpy
 
 from simsvc.model.calendar import ShiftClock
@@ -43,12 +47,29 @@ class Engineers:
         self.base_of = dispatcher.engineer_base
         self.base_place = dispatcher.base_place
         self._returns = returns
-        self._shifts = shifts
+        self._clocks = list({id(clock): clock for clock in shifts}.values())
+        index = {id(clock): k for k, clock in enumerate(self._clocks)}
+        self._clock_of_base = np.array([index[id(clock)] for clock in shifts], dtype=np.int64)
         self._busy_since = [0.0] * len(self.base_of)
         self._driving_home = [False] * len(self.base_of)
         self._trips = [0] * len(self.base_of)
-        self.base_busy_hours = [0.0] * len(self.base_place)
-        self.base_overtime_hours = [0.0] * len(self.base_place)
+        self._busy_hours = [0.0] * len(self.base_place)
+        self._overtime_hours = [0.0] * len(self.base_place)
+        self._spell_base = array("q")  # busy spells not yet added up
+        self._spell_begin = array("d")
+        self._spell_end = array("d")
+
+    @property
+    def base_busy_hours(self) -> list[float]:
+        """Busy hours within each base's shift, in the counting window."""
+        self._add_up_spells()
+        return self._busy_hours
+
+    @property
+    def base_overtime_hours(self) -> list[float]:
+        """Busy hours outside each base's shift, in the counting window."""
+        self._add_up_spells()
+        return self._overtime_hours
 
     def set_out(self, engineer: int) -> None:
         """The engineer takes a job: busy from now on, on a new trip."""
@@ -59,15 +80,35 @@ class Engineers:
         self._trips[engineer] += 1
 
     def _count_busy(self, engineer: int) -> None:
-        """Add the busy hours since ``_busy_since`` (within the window), on shift or not."""
+        """Note the busy spell since ``_busy_since`` (within the window)."""
         start, end = self.window
         begin, finish = max(self._busy_since[engineer], start), min(self.env.now, end)
         if finish <= begin:
             return
-        base = self.base_of[engineer]
-        on = self._shifts[base].on_shift(begin, finish)
-        self.base_busy_hours[base] += on
-        self.base_overtime_hours[base] += finish - begin - on
+        self._spell_base.append(self.base_of[engineer])
+        self._spell_begin.append(begin)
+        self._spell_end.append(finish)
+        if len(self._spell_base) >= 4096:
+            self._add_up_spells()
+
+    def _add_up_spells(self) -> None:
+        """Add the noted spells to each base's on-shift and overtime hours, spell by spell
+        in the order they ended (``hours += on``), as if each had been added at once."""
+        if not self._spell_base:
+            return
+        base = np.frombuffer(self._spell_base, dtype=np.int64)
+        begin, end = np.frombuffer(self._spell_begin), np.frombuffer(self._spell_end)
+        on = np.empty(len(base))
+        clock = self._clock_of_base[base]
+        for k in np.unique(clock).tolist():  # bases on the same shift share its clock
+            mine = clock == k
+            on[mine] = self._clocks[k].on_shift_many(begin[mine], end[mine])
+        over = (end - begin) - on
+        for b in np.unique(base).tolist():
+            mine = base == b
+            self._busy_hours[b] = _running_sum(self._busy_hours[b], on[mine])
+            self._overtime_hours[b] = _running_sum(self._overtime_hours[b], over[mine])
+        self._spell_base, self._spell_begin, self._spell_end = array("q"), array("d"), array("d")
 
     def finish(self, engineer: int, place: int) -> None:
         """The engineer is done at ``place``: next job, or back to base."""
@@ -87,3 +128,8 @@ class Engineers:
             self._count_busy(engineer)
             self._driving_home[engineer] = False
             self.dispatcher.back_at_base(engineer)
+
+
+def _running_sum(total: float, values: np.ndarray) -> float:
+    """``total + values[0] + values[1] + ...``, added left to right like ``total += v``."""
+    return float(np.add.accumulate(np.concatenate(([total], values)))[-1])

@@ -35,19 +35,46 @@ def inspected_sites(scenario: Scenario, rule: int) -> list[int]:
 def inspection_plan(
     scenario: Scenario, calendar: WorkCalendar, rng: np.random.Generator, until: float
 ) -> list[Inspection]:
-    """Every inspection due in ``[0, until)`` hours, in due order."""
-    plan: list[Inspection] = []
+    """Every inspection due in ``[0, until)`` hours, in due order (then site order)."""
+    dues: list[np.ndarray] = []
+    sites: list[np.ndarray] = []
+    hours: list[np.ndarray] = []
+    business: list[np.ndarray] = []
     for rule, inspection in enumerate(scenario.inspection):
-        sites = inspected_sites(scenario, rule)
-        first = rng.uniform(0.0, inspection.every, len(sites))
-        for site, start in zip(sites, first.tolist(), strict=True):
-            due = np.arange(start, until, inspection.every)
-            if inspection.months is not None and len(due):
-                due = due[np.isin(calendar.months(due), inspection.months)]
-            business = inspection.clock == "business"
-            plan += [Inspection(site, inspection.duration, business, t) for t in due.tolist()]
-    plan.sort(key=lambda job: (job.due, job.site))
-    return plan
+        covered = np.asarray(inspected_sites(scenario, rule), dtype=np.int64)
+        first = rng.uniform(0.0, inspection.every, len(covered))
+        due, row = due_times(first, inspection.every, until)
+        site = covered[row]
+        if inspection.months is not None and len(due):
+            keep = np.isin(calendar.months(due), inspection.months)
+            due, site = due[keep], site[keep]
+        dues.append(due)
+        sites.append(site)
+        hours.append(np.full(len(due), inspection.duration))
+        business.append(np.full(len(due), inspection.clock == "business"))
+    if not dues:
+        return []
+    due, site = np.concatenate(dues), np.concatenate(sites)
+    order = np.lexsort((site, due))  # stable, as sorting by (due, site) is
+    columns = (site, np.concatenate(hours), np.concatenate(business), due)
+    return list(map(Inspection._make, zip(*(c[order].tolist() for c in columns), strict=True)))
+
+
+def due_times(first: np.ndarray, every: float, until: float) -> tuple[np.ndarray, np.ndarray]:
+    """``np.arange(first[k], until, every)`` for every ``k`` at once, to the last bit: the
+    due times, site by site, and for each the ``k`` it belongs to.
+
+    ``np.arange`` has ``ceil((until - start) / every)`` values: ``start``, then
+    ``start + every``, then ``start + i * delta`` with ``delta = (start + every) - start``.
+    """
+    count = np.maximum(np.ceil((until - first) / every), 0).astype(np.int64)
+    width = int(count.max(initial=0))
+    step = np.arange(width, dtype=float)
+    due = first[:, None] + step[None, :] * ((first + every) - first)[:, None]
+    if width > 1:
+        due[:, 1] = first + every
+    inside = step[None, :] < count[:, None]
+    return due[inside], np.nonzero(inside)[0]
 
 
 class InspectionVisits:

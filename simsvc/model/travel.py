@@ -64,8 +64,12 @@ class TravelNetwork:
             lat[None, :sites],
             lon[None, :sites],
         )
-        self.base_to_site: list[list[float]] = (km * self._hours_per_km).tolist()
+        planned = km * self._hours_per_km
+        self.base_to_site: list[list[float]] = planned.tolist()
         """Planned hours from base ``b`` to site ``s``: ``base_to_site[b][s]``."""
+        self.bases_by_site: list[list[int]] = np.argsort(planned, axis=0, kind="stable").T.tolist()
+        """The bases in order of planned hours to site ``s`` (ties: lower number first):
+        ``bases_by_site[s]``."""
         self._cache: dict[tuple[int, int], float] = {}
         sigma2 = math.log1p(travel.cv**2)
         self._mu = -sigma2 / 2

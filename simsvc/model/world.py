@@ -1,10 +1,11 @@
 """One replication: a SimPy environment built from a scenario and a seed.
 
 The world builds the parts and wires them together: fault reports and inspections
-are fed in as they fall due, shifts switch bases, the desk and business hours on
-and off, and :class:`~simsvc.model.incident.IncidentFlow` takes each incident
-through its life (desk, dispatch, travel, work on site, parts, swaps), stamped in
-an :class:`~simsvc.model.incident.IncidentLog`. The world then runs the
+are fed in as they fall due, the dispatcher looks the bases' shifts and business
+hours up in timetables, the desk's shift switches it on and off, and
+:class:`~simsvc.model.incident.IncidentFlow` takes each incident through its life
+(desk, dispatch, travel, work on site, parts, swaps), stamped in an
+:class:`~simsvc.model.incident.IncidentLog`. The world then runs the
 replication and collects the :class:`ReplicationOutcome`.
 
 Randomness comes from one ``SeedSequence`` per replication, split into a named
@@ -35,19 +36,26 @@ methods that move an incident between them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from simsvc.model.calendar import ShiftClock, WorkCalendar
+from simsvc.model.calendar import (
+    ShiftBoard,
+    ShiftClock,
+    ShiftTimetable,
+    WorkCalendar,
+    merged_intervals,
+)
 from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import ServiceDesk
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream, sample_faults
+from simsvc.model.feeds import Feed, call_at
 from simsvc.model.incident import IncidentFlow, IncidentLog
 from simsvc.model.inspections import InspectionVisits, inspection_plan
 from simsvc.model.travel import TravelNetwork
@@ -168,7 +176,8 @@ class World:
             for rng in member_streams(seed, "returns", n_bases)
         ]
         until = self.window[1] + FOLLOW_UP_HOURS
-        shifts = [ShiftClock(self.calendar, base.shift, until) for base in scenario.base]
+        clocks = {s: ShiftClock(self.calendar, s, until) for s in {b.shift for b in scenario.base}}
+        shifts = [clocks[base.shift] for base in scenario.base]
         self.engineers = Engineers(env, self.dispatcher, self.travel, self.window, returns, shifts)
         inspection_trips = DrawBuffer(self.travel.trip_factors, streams["inspections"])
         self.inspections = InspectionVisits(env, self.engineers, inspection_trips, self.window)
@@ -206,15 +215,12 @@ class World:
         """Simulate warm-up and horizon, then follow open incidents until they close."""
         env, scenario = self.env, self.scenario
         end, last = self.window[1], self.window[1] + FOLLOW_UP_HOURS
-        self._start(self._feed_faults())
+        self._feed(self.faults.time.tolist(), self.incidents.report)
         plan = inspection_plan(scenario, self.calendar, self._inspection_stream, end)
         if plan:
-            self._start(self._feed_inspections(plan))
-        if any(i.clock == "business" for i in scenario.inspection):
-            self._follow_shift("business", self.dispatcher.set_business_open, last)
-        for b, base in enumerate(scenario.base):
-            if base.shift != "24x7" and base.engineers > 0:
-                self._follow_shift(base.shift, self._base_switch(b), last)
+            add = self.dispatcher.add_inspection
+            self._feed([i.due for i in plan], lambda k: add(plan[k]))
+        self._look_up_shifts(last)
         if self.desk is not None and scenario.desk is not None and scenario.desk.shift != "24x7":
             self._follow_shift(scenario.desk.shift, self.desk.set_on_shift, last)
         env.run(until=end)
@@ -251,10 +257,10 @@ class World:
             "severity": self.faults.severity,
             **self.log.columns(),
         }
-        shift_hours = [
-            base.engineers * self.calendar.on_shift_hours(base.shift, start, end)
-            for base in scenario.base
-        ]
+        hours = {
+            s: self.calendar.on_shift_hours(s, start, end) for s in {b.shift for b in scenario.base}
+        }
+        shift_hours = [base.engineers * hours[base.shift] for base in scenario.base]
         desk = scenario.desk
         desk_shift = (
             desk.agents * self.calendar.on_shift_hours(desk.shift, start, end) if desk else 0
@@ -274,24 +280,37 @@ class World:
             still_open=self.incidents.still_open,
         )
 
-    def _feed_faults(self) -> Generator[simpy.Event, None, None]:
-        env, report = self.env, self.incidents.report
-        for incident, when in enumerate(self.faults.time.tolist()):
-            if when > env.now:
-                yield env.timeout(when - env.now)
-            report(incident)
+    def _feed(self, times: list[float], deliver: Callable[[int], None]) -> None:
+        """Call ``deliver(k)`` at ``times[k]`` (hours, in order): see :class:`Feed`."""
+        Feed(self.env, times, deliver)
 
-    def _feed_inspections(self, plan: list[Inspection]) -> Generator[simpy.Event, None, None]:
-        env = self.env
-        for inspection in plan:
-            if inspection.due > env.now:
-                yield env.timeout(inspection.due - env.now)
-            self.dispatcher.add_inspection(inspection)
+    def _look_up_shifts(self, until: float) -> None:
+        """Give the dispatcher the timetables of the bases' shifts and of business hours
+        (when inspections keep them), one per distinct shift."""
+        scenario, tables = self.scenario, dict[str, ShiftTimetable]()
+
+        def table(shift: str) -> ShiftTimetable:
+            if shift not in tables:
+                tables[shift] = ShiftTimetable(self.calendar, shift, until)
+            return tables[shift]
+
+        bases = [
+            table(base.shift) if base.shift != "24x7" and base.engineers > 0 else None
+            for base in scenario.base
+        ]
+        business = None
+        if any(i.clock == "business" for i in scenario.inspection):
+            business = table("business")
+        if tables:  # else every base is always on shift, and business hours always open
+            board = ShiftBoard(bases, business)
+            self.dispatcher.follow_timetables(
+                board, lambda: self.env.now, lambda when, action: call_at(self.env, when, action)
+            )
 
     def _follow_shift(self, shift: str, switch: Callable[[bool], None], until: float) -> None:
         def follow() -> Generator[simpy.Event, None, None]:
             env, on = self.env, True
-            for begin, finish in _merged(self.calendar.shift_intervals(shift, until)):
+            for begin, finish in merged_intervals(self.calendar.shift_intervals(shift, until)):
                 if begin > env.now:
                     if on:
                         switch(False)
@@ -309,9 +328,6 @@ class World:
                 switch(False)
 
         self._start(follow())
-
-    def _base_switch(self, base: int) -> Callable[[bool], None]:
-        return lambda on: self.dispatcher.set_base_on_shift(base, on)
 
     def _start_job(self, engineer: int, job: Job, planned_hours: float) -> None:
         """The dispatcher's choice: ``engineer`` sets out on a fault visit or an inspection."""
@@ -336,20 +352,6 @@ def drop_pending_events(env: simpy.Environment) -> None:
     release changes that shape (``pyproject.toml`` pins ``simpy<5``).
     """
     env._queue.clear()
-
-
-def _merged(intervals: Iterator[tuple[float, float]]) -> Iterator[tuple[float, float]]:
-    """Join intervals that touch, so a shift that runs on has no instant off."""
-    current: tuple[float, float] | None = None
-    for begin, finish in intervals:
-        if current is not None and begin <= current[1] + 1e-9:
-            current = (current[0], max(current[1], finish))
-            continue
-        if current is not None:
-            yield current
-        current = (begin, finish)
-    if current is not None:
-        yield current
 
 
 def simulate(scenario: Scenario, seed: np.random.SeedSequence | int) -> ReplicationOutcome:
