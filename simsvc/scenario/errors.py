@@ -141,7 +141,7 @@ def _describe(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     given = error.get("input")
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling against scenario-format.md)"
+        return "unknown key (check its spelling against docs/scenario-format.md)"
     if kind == "missing":
         return "required key is missing"
     message = str(error.get("msg", "invalid value"))

@@ -1,6 +1,6 @@
 """The scenario: an after-sales service operation and the commitments of its tender.
 
-These pydantic models mirror the TOML file described in ``scenario-format.md``
+These pydantic models mirror the TOML file described in ``docs/scenario-format.md``
 table by table. They are pure data: validated once, frozen, and never written to
 by the simulation. Durations are hours (see :mod:`simsvc.scenario.units`).
 
