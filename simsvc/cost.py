@@ -5,6 +5,7 @@ read :func:`yearly_cost` (through :meth:`simsvc.results.RunResult.cost`).
 
 - engineers: engineers at every base x ``[costs] engineer_per_year``;
 - desk: agents x ``desk_agent_per_year``;
+- remote: remote engineers (``[remote] agents``) x ``remote_agent_per_year``;
 - holding: every unit of base stock in every depot x its part's ``unit_cost`` x
   ``holding_rate``, for every part stocked, whether or not any equipment uses it
   (a unit on the shelf costs money either way);
@@ -23,7 +24,7 @@ from simsvc.scenario.schema import Scenario
 
 HOURS_PER_YEAR = 8760.0
 
-COST_KINDS = ("engineers", "desk", "holding", "penalties", "total")
+COST_KINDS = ("engineers", "desk", "remote", "holding", "penalties", "total")
 """The keys of a cost, in the order tables show them."""
 
 
@@ -34,12 +35,13 @@ def holding_per_unit(scenario: Scenario) -> dict[str, float]:
 
 
 def resource_cost(scenario: Scenario) -> dict[str, float]:
-    """Yearly cost of the scenario's engineers, desk agents and stock."""
+    """Yearly cost of the scenario's engineers, desk and remote agents, and stock."""
     costs = scenario.costs
     per_unit = holding_per_unit(scenario)
     return {
         "engineers": sum(b.engineers for b in scenario.base) * costs.engineer_per_year,
         "desk": (scenario.desk.agents if scenario.desk else 0) * costs.desk_agent_per_year,
+        "remote": (scenario.remote.agents if scenario.remote else 0) * costs.remote_agent_per_year,
         "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items()),
     }
 
@@ -60,7 +62,7 @@ def penalty_cost(scenario: Scenario, breaches: Mapping[str, float]) -> float:
 
 
 def yearly_cost(scenario: Scenario, breaches: Mapping[str, float]) -> dict[str, float]:
-    """Engineers, desk, holding, penalties and their total, per year (see the module doc)."""
+    """Engineers, desk, remote tier, holding, penalties and their total, per year."""
     cost = resource_cost(scenario)
     cost["penalties"] = penalty_cost(scenario, breaches)
     cost["total"] = sum(cost.values())

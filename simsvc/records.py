@@ -10,19 +10,25 @@ severity           severity id
 site, zone         where (zone empty when the site has none)
 equipment          the kind of unit that failed
 response           when the desk first answered (= report without a desk)
-dispatch           when the incident joined the dispatch queue (empty if remote)
+dispatch           when the incident joined the dispatch queue (empty if fixed
+                   remotely without one)
 arrival            when the first engineer arrived (empty if fixed remotely)
 part_wait          hours waited for a part after arrival (0 if at hand, empty
                    if no part was needed)
 resolution         when service was restored (empty if still open at the end)
+handover           when the desk handed it over for a remote attempt (empty if none)
+remote_start       when the remote attempt began (a remote engineer logged in)
+assigned           when the first engineer was assigned and set out
 engineer, base     who went (engineer number, base id)
 depot, part        the depot that supplied the part or spare unit, and its id
 swap               a spare unit was swapped in (the ``swap_after`` rule)
-remote             fixed by the desk or remote login, no visit
+remote             fixed by the remote attempt (before any visit fixed it)
 counted            reported within the horizon (after warm-up): used in results
-response_hours,    the three clocks of a commitment, elapsed hours from report
-arrival_hours,     (24x7); open incidents have an infinite resolution clock
-resolution_hours
+response_hours,    the clocks of a commitment, elapsed hours (24x7) from report
+arrival_hours,     (remote: from hand-over); a clock started and not stopped is
+resolution_hours,  infinite (an open incident's resolution)
+remote_hours,
+assigned_hours
 =================  ============================================================
 """
 
@@ -38,7 +44,17 @@ from simsvc.scenario.schema import Commitment, Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-METRIC_STAMP = {"response": "response", "arrival": "arrival", "resolution": "resolution"}
+METRIC_STAMPS = {
+    "response": ("report", "response"),
+    "arrival": ("report", "arrival"),
+    "resolution": ("report", "resolution"),
+    "remote": ("handover", "remote_start"),
+    "assigned": ("report", "assigned"),
+}
+"""The stamps each clock runs between: from the first to the second."""
+
+CLOCKS = tuple(METRIC_STAMPS)
+"""Every clock a commitment may name (``metric``)."""
 
 
 def clock_hours(
@@ -47,20 +63,31 @@ def clock_hours(
     clock: str = "24x7",
     calendar: WorkCalendar | None = None,
 ) -> np.ndarray:
-    """Hours from report to the metric's stamp for every incident.
+    """Hours each incident's clock ran (:data:`METRIC_STAMPS`: from report, or from the
+    hand-over for the remote clock).
 
-    Open incidents (no resolution) get ``inf``; incidents with no such stamp
-    (no arrival for a remote fix) get NaN.
+    A clock that started and has not stopped is infinite: an open incident's
+    resolution, a hand-over nobody logged in for, a dispatched visit nobody was assigned
+    to (unless fixed remotely). Incidents with no such clock (no arrival for a remote
+    fix, no hand-over without a remote attempt) get NaN.
     """
-    report = columns["report"]
-    stamp = columns[METRIC_STAMP[metric]]
+    begin, end = METRIC_STAMPS[metric]
+    report = columns[begin]
+    stamp = columns[end]
     if metric == "resolution":
         stamp = np.where(np.isnan(stamp), np.inf, stamp)
+    elif metric == "remote":
+        stamp = np.where(np.isnan(stamp) & ~np.isnan(report), np.inf, stamp)
+    elif metric == "assigned":
+        waiting = np.isnan(stamp) & ~np.isnan(columns["dispatch"]) & ~columns["remote"]
+        stamp = np.where(waiting, np.inf, stamp)
     if clock == "business":
         if calendar is None:
             raise ValueError("a business clock needs the scenario's calendar")
-        elapsed = calendar.business_elapsed(report, np.where(np.isnan(stamp), report, stamp))
-        return np.where(np.isnan(stamp), np.nan, elapsed)
+        none = np.isnan(stamp) | np.isnan(report)
+        start = np.where(none, 0.0, report)
+        elapsed = calendar.business_elapsed(start, np.where(none, start, stamp))
+        return np.where(none, np.nan, elapsed)
     return np.asarray(stamp - report)
 
 
@@ -75,16 +102,23 @@ def counted(
     """Mask of the incidents a commitment on ``severity``, ``metric`` and ``zone`` counts.
 
     The one rule: reported within the horizon (after warm-up), of that severity, at a
-    site of that zone (any zone for ``None``); an arrival clock leaves out incidents
-    fixed remotely (they have no arrival). Every attainment, promise and chart uses it.
+    site of that zone (any zone for ``None``). An arrival clock leaves out incidents
+    fixed remotely before an engineer arrived, a remote clock counts only incidents with
+    a remote attempt, an assigned clock only dispatched ones (not withdrawn by a remote
+    fix). Every attainment, promise and chart uses it.
     """
     index = [s.id for s in scenario.severity].index(severity)
     mask = columns["counted"] & (columns["severity"] == index)
     if zone is not None:
         in_zone = np.asarray([site.zone == zone for site in scenario.site], bool)
         mask &= in_zone[columns["site"]]
-    if metric == "arrival":
-        mask &= ~columns["remote"]
+    if metric == "arrival":  # visits only: not fixed remotely before an engineer came
+        mask &= ~columns["remote"] | ~np.isnan(columns["arrival"])
+    elif metric == "remote":  # remote attempts only
+        mask &= ~np.isnan(columns["handover"])
+    elif metric == "assigned":  # dispatched, and not withdrawn by a remote fix
+        mask &= ~np.isnan(columns["dispatch"])
+        mask &= ~columns["remote"] | ~np.isnan(columns["assigned"])
     return np.asarray(mask)
 
 
@@ -149,6 +183,9 @@ def incident_table(
             "arrival": columns["arrival"],
             "part_wait": columns["part_wait"],
             "resolution": columns["resolution"],
+            "handover": columns["handover"],
+            "remote_start": columns["remote_start"],
+            "assigned": columns["assigned"],
             "engineer": columns["engineer"],
             "base": _labels([b.id for b in scenario.base], columns["base"]),
             "depot": _labels([d.id for d in scenario.depot], columns["depot"]),
@@ -158,6 +195,6 @@ def incident_table(
             "counted": columns["counted"],
         }
     )
-    for metric in ("response", "arrival", "resolution"):
+    for metric in CLOCKS:
         table[f"{metric}_hours"] = clock_hours(columns, metric)
     return table

@@ -30,8 +30,8 @@ from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import base_stock
 from simsvc.model.world import ReplicationOutcome
 from simsvc.periods import horizon_years, period_count, period_index
-from simsvc.records import clock_hours, incident_table, selected
-from simsvc.scenario.schema import Commitment, Scenario
+from simsvc.records import CLOCKS, clock_hours, incident_table, selected
+from simsvc.scenario.schema import Commitment, Desk, Remote, Scenario
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
 from simsvc.verdicts import Evidence, Verdict, shortfall, verdict
 
@@ -95,6 +95,7 @@ class ReplicationSummary:
     base_utilization: ById[float]
     base_overtime: ById[float]
     desk_utilization: float
+    remote_utilization: float
     fill_rate: ById[float]
     mean_backorders: ById[float]
     inspections_done: int
@@ -139,7 +140,7 @@ def summarise(
         mask = in_horizon & (columns["severity"] == j)
         incidents.append(int(mask.sum()))
         sub = {k: v[mask] for k, v in columns.items()}
-        clocks[severity.id] = {m: clock_hours(sub, m) for m in METRICS}
+        clocks[severity.id] = {m: clock_hours(sub, m) for m in CLOCKS}
     horizon = scenario.scenario.horizon
     commitments = scenario.commitment_ids()
     bases = [b.id for b in scenario.base]
@@ -164,11 +165,8 @@ def summarise(
         base_overtime=ById(
             bases, [hours / horizon_years(horizon) for hours in outcome.base_overtime_hours]
         ),
-        desk_utilization=(
-            outcome.desk_busy_hours / outcome.desk_shift_hours
-            if outcome.desk_shift_hours > 0
-            else math.nan
-        ),
+        desk_utilization=_ratio(outcome.desk_busy_hours, outcome.desk_shift_hours),
+        remote_utilization=_ratio(outcome.remote_busy_hours, outcome.remote_shift_hours),
         fill_rate=ById(
             depots,
             [
@@ -183,6 +181,11 @@ def summarise(
         still_open=outcome.still_open,
         columns=columns if keep_incidents else None,
     )
+
+
+def _ratio(busy: float, shift: float) -> float:
+    """Busy hours over on-shift hours (NaN without shift hours)."""
+    return busy / shift if shift > 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -253,13 +256,13 @@ def estimate_commitment(
 COMMITMENT_COLUMNS: dict[str, str] = {
     "label": "a short readable name: ``L1 arrival <= 2h (city)``",
     "severity": "severity id",
-    "metric": "response, arrival or resolution",
+    "metric": "response, arrival, resolution, remote or assigned",
     "within_hours": "the bound (hours)",
     "goal": "share of counted incidents that must meet the bound",
     "clock": "24x7 (elapsed) or business (business hours only)",
     "zone": "zone of the sites counted (empty: all)",
     "attainment": "share of the counted incidents of every replication within the bound",
-    "ci_low": "lower bound of its confidence interval at [plan] confidence (Wilson, pooled)",
+    "ci_low": "lower bound of its confidence interval at [plan] confidence (exact, pooled)",
     "ci_high": "upper bound of that interval",
     "met": "whether the verdict is met",
     "verdict": "met, not met or undecided under the criterion (simsvc.verdicts)",
@@ -424,16 +427,30 @@ class RunResult:
         return pd.DataFrame(rows, index=pd.Index([b.id for b in self.scenario.base], name="base"))
 
     def desk(self) -> pd.DataFrame:
-        """The desk (one row, index ``desk``; no rows without a desk): agents, utilisation."""
+        """The desk (one row, index ``desk``; no rows without a desk): agents, utilisation.
+
+        Without a remote tier, the desk's busy time includes the remote attempts its
+        agents make."""
+        return self._agents(
+            "desk", self.scenario.desk, [r.desk_utilization for r in self.replications]
+        )
+
+    def remote(self) -> pd.DataFrame:
+        """The remote tier (one row, index ``remote``; no rows without ``[remote]``)."""
+        utilization = [r.remote_utilization for r in self.replications]
+        return self._agents("remote", self.scenario.remote, utilization)
+
+    def _agents(
+        self, name: str, pool: Desk | Remote | None, utilization: list[float]
+    ) -> pd.DataFrame:
         import pandas as pd
 
         columns = ["agents", "shift", "utilization", "ci_low", "ci_high"]
-        desk = self.scenario.desk
-        if desk is None:
-            return pd.DataFrame(columns=columns, index=pd.Index([], name="desk"))
-        u = self._share([r.desk_utilization for r in self.replications])
-        row = [desk.agents, desk.shift, u.mean, u.ci_low, u.ci_high]
-        return pd.DataFrame([row], columns=columns, index=pd.Index(["desk"], name="desk"))
+        if pool is None:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name=name))
+        u = self._share(utilization)
+        row = [pool.agents, pool.shift, u.mean, u.ci_low, u.ci_high]
+        return pd.DataFrame([row], columns=columns, index=pd.Index([name], name=name))
 
     def depots(self) -> pd.DataFrame:
         """One row per depot (index ``depot``): fill rate, mean backorders, units stocked."""
@@ -549,7 +566,7 @@ class RunResult:
                     [r.incidents[severity.id] for r in reps], conf, nonnegative=True
                 ).to_dict()
             }
-            for metric in METRICS:
+            for metric in CLOCKS:
                 pooled = np.concatenate([r.clocks[severity.id][metric] for r in reps])
                 entry[f"{metric}_hours"] = clock_summary(pooled)
             severities[severity.id] = entry
@@ -568,6 +585,12 @@ class RunResult:
             desk = {
                 "agents": s.desk.agents,
                 "utilization": self._share([r.desk_utilization for r in reps]).to_dict(),
+            }
+        remote = None
+        if s.remote is not None:
+            remote = {
+                "agents": s.remote.agents,
+                "utilization": self._share([r.remote_utilization for r in reps]).to_dict(),
             }
         levels = base_stock(s)
         depots = {
@@ -592,6 +615,7 @@ class RunResult:
                 "severities": severities,
                 "bases": bases,
                 "desk": desk,
+                "remote": remote,
                 "depots": depots,
                 "inspections": {
                     "done": mean_ci(

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from simsvc.cost import COST_KINDS
 from simsvc.model.depots import base_stock
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
 from simsvc.scenario.schema import Scenario
@@ -117,7 +118,8 @@ def scenario_summary(scenario: Scenario) -> str:
     desk = (
         f"{s.desk.agents} agents ({s.desk.shift})" if s.desk else "none (reports answered at once)"
     )
-    lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}")
+    remote = f"; remote tier: {s.remote.agents} agents ({s.remote.shift})" if s.remote else ""
+    lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}{remote}")
     if s.depot:
         levels = base_stock(s)
         for d in s.depot:
@@ -249,13 +251,14 @@ def results_summary(result: RunResult) -> str:
     ]
     rows += [
         [
-            "(desk)",
+            name,
             str(d["agents"]),
             _share(d["utilization"]),
             _interval(d["ci_low"], d["ci_high"]),
             "-",
         ]
-        for d in result.desk().to_dict("records")
+        for name, table in (("(desk)", result.desk()), ("(remote)", result.remote()))
+        for d in table.to_dict("records")
     ]
     lines.append(
         render(
@@ -283,7 +286,9 @@ def results_summary(result: RunResult) -> str:
     lines.append("")
     lines.append(
         f"yearly cost ({s.scenario.currency}): engineers {cost['engineers']:,.0f},"
-        f" desk {cost['desk']:,.0f}, holding {cost['holding']:,.0f}, expected penalties"
+        f" desk {cost['desk']:,.0f},"
+        + (f" remote tier {cost['remote']:,.0f}," if s.remote else "")
+        + f" holding {cost['holding']:,.0f}, expected penalties"
         f" {cost['penalties']:,.0f}; total {cost['total']:,.0f}"
     )
     if data["open_at_end"]:
@@ -374,7 +379,8 @@ def plan_summary(result: PlanResult) -> str:
     currency = result.space.scenario.scenario.currency
     rows = [
         [f"{kind} ({currency}/yr)"] + [f"{c['cost'][kind]:,.0f}" for _, c in columns]
-        for kind in ("engineers", "desk", "holding", "penalties", "total")
+        for kind in COST_KINDS
+        if kind != "remote" or result.space.scenario.remote is not None
     ]
     lines.append(
         render(

@@ -223,6 +223,7 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
         "severities",
         "bases",
         "desk",
+        "remote",
         "depots",
         "cost",
     } <= set(data)
@@ -266,7 +267,14 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
 
     assert set(data["severities"]) == {"L1", "L2", "L3"}
     for entry in data["severities"].values():
-        assert set(entry) == {"incidents", "response_hours", "arrival_hours", "resolution_hours"}
+        assert set(entry) == {
+            "incidents",
+            "response_hours",
+            "arrival_hours",
+            "resolution_hours",
+            "remote_hours",
+            "assigned_hours",
+        }
         assert set(entry["incidents"]) == ESTIMATE
         for metric in ("response_hours", "arrival_hours", "resolution_hours"):
             assert set(entry[metric]) == CLOCK
@@ -288,7 +296,8 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
         assert set(entry["mean_backorders"]) == ESTIMATE
         assert 0 <= entry["fill_rate"]["mean"] <= 1
         assert entry["mean_backorders"]["mean"] >= 0
-    assert set(data["cost"]) == {"engineers", "desk", "holding", "penalties", "total"}
+    assert set(data["cost"]) == {"engineers", "desk", "remote", "holding", "penalties", "total"}
+    assert data["remote"] is None  # no [remote] tier: the desk makes the remote attempts
 
 
 def test_met_means_ci_low_reaches_the_goal(result: simsvc.RunResult) -> None:
@@ -324,5 +333,6 @@ def test_cost_adds_up(result: simsvc.RunResult, scenario: simsvc.Scenario) -> No
     # north: psu 4, unit 3; south: psu 4, board 6, unit 3 -- at 25% of unit cost a year
     assert cost["holding"] == pytest.approx(0.25 * (8 * 500 + 6 * 900 + 6 * 4000))
     assert cost["penalties"] >= 0
+    assert cost["remote"] == 0
     parts = cost["engineers"] + cost["desk"] + cost["holding"] + cost["penalties"]
     assert cost["total"] == pytest.approx(parts)

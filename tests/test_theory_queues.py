@@ -197,15 +197,24 @@ def test_littles_law_on_the_engineer_queue() -> None:
 DESK_LAM, DESK_HANDLE_HOURS, DESK_AGENTS = 4.0, 0.6, 3  # a = 2.4, rho = 0.8
 
 
-def desk_scenario(shares: dict[str, tuple[int, float]]) -> simsvc.Scenario:
-    """A desk of exponential handle times; every report is fixed remotely (no dispatch)."""
+def desk_scenario(
+    shares: dict[str, tuple[int, float]],
+    remote: str = "[remote]\nagents = 1000\n",
+    remote_time: str = "30min",
+) -> simsvc.Scenario:
+    """A desk of exponential handle times; every report is fixed remotely (no dispatch).
+
+    The remote attempts go to a remote tier too large to queue (``remote``), so the desk
+    agents' time is their handle time alone; ``remote = ""`` lets the desk agents make
+    the attempts themselves.
+    """
     severities = "".join(
         f"""
 [[severity]]
 id = "{sid}"
 priority = {priority}
 remote_fix = 1.0
-remote_time = "30min"
+remote_time = "{remote_time}"
 """
         for sid, (priority, _) in shares.items()
     )
@@ -226,6 +235,7 @@ within = "30min"
 agents = {DESK_AGENTS}
 handle_time = {{ dist = "exponential", mean = {DESK_HANDLE_HOURS!r} }}
 
+{remote}
 [[base]]
 id = "hq"
 location = {LOCATION}
@@ -246,7 +256,8 @@ equipment = {{ unit = {units_for_rate(DESK_LAM)} }}
 def test_desk_response_is_erlang_c() -> None:
     """The desk alone is M/M/c on the response clock: P(wait > 0) and the mean wait.
 
-    Every report is fixed remotely, so dispatch never happens and cannot interfere.
+    Every report is fixed remotely by an ample remote tier, so dispatch never happens
+    and cannot interfere, and the desk agents do nothing but answer.
     """
     scenario = desk_scenario({"S": (1, 1.0)})
     outcomes = replicate(scenario, seed=404, replications=30)
@@ -294,6 +305,104 @@ def test_desk_priorities_follow_cobham_priority_formula() -> None:
             assert mask.sum() > 3_000
             means.append(float(np.mean((columns["response"] - columns["report"])[mask])))
         assert_inside(theory[sid], t_interval(means), f"mean response wait of {sid}")
+
+
+def test_desk_agents_who_make_the_remote_attempts_are_busy_for_them() -> None:
+    """Without a remote tier the desk agent makes the remote attempt: the desk's utilisation
+    is lam (E[handle] + E[remote]) / c, not lam E[handle] / c (work is conserved)."""
+    remote_hours = 0.1
+    scenario = desk_scenario({"S": (1, 1.0)}, remote="", remote_time="6min")
+    outcomes = replicate(scenario, seed=707, replications=20)
+    utilization = [o.desk_busy_hours / o.desk_shift_hours for o in outcomes]
+    rho = DESK_LAM * (DESK_HANDLE_HOURS + remote_hours) / DESK_AGENTS  # 0.933
+    interval = t_interval(utilization)
+    assert_inside(rho, interval, "desk utilisation with remote attempts")
+    free_work = DESK_LAM * DESK_HANDLE_HOURS / DESK_AGENTS  # 0.8, if attempts cost nothing
+    assert interval.low > free_work + 0.1
+
+
+def remote_tier_scenario(agents: int, mean_hours: float, per_hour: float) -> simsvc.Scenario:
+    """No desk: every report goes straight to a remote tier of exponential attempts."""
+    return simsvc.parse_scenario(f"""
+[scenario]
+name = "M/M/c remote tier"
+horizon = "200d"
+warmup = "5d"
+
+[[severity]]
+id = "S"
+remote_fix = 1.0
+remote_time = {{ dist = "exponential", mean = {mean_hours!r} }}
+
+[[commitment]]
+severity = "S"
+metric = "remote"
+within = "30min"
+
+[remote]
+agents = {agents}
+
+[[base]]
+id = "hq"
+location = {LOCATION}
+engineers = 1
+
+[[equipment]]
+id = "unit"
+failures_per_year = 1.0
+severity_mix = {{ S = 1.0 }}
+
+[[site]]
+id = "plant"
+location = {LOCATION}
+equipment = {{ unit = {units_for_rate(per_hour)} }}
+""")
+
+
+def test_remote_tier_alone_is_erlang_c() -> None:
+    """A remote tier alone is M/M/c on the remote clock (hand-over to login), and its
+    agents' utilisation is rho; the results' remote clock is the same wait."""
+    scenario = remote_tier_scenario(DESK_AGENTS, DESK_HANDLE_HOURS, DESK_LAM)
+    outcomes = replicate(scenario, seed=808, replications=30)
+    waits = [counted_waits(o, "handover", "remote_start") for o in outcomes]
+    assert min(len(w) for w in waits) > 15_000
+    assert not any(np.isfinite(o.columns["dispatch"]).any() for o in outcomes)
+    mu = 1 / DESK_HANDLE_HOURS
+    a = DESK_LAM / mu
+    assert_inside(
+        erlang_c(DESK_AGENTS, a),
+        t_interval([np.mean(w > WAITED) for w in waits]),
+        "P(remote wait > 0)",
+    )
+    assert_inside(
+        mmc_mean_wait(DESK_AGENTS, DESK_LAM, mu),
+        t_interval([w.mean() for w in waits]),
+        "mean remote wait",
+    )
+    utilization = [o.remote_busy_hours / o.remote_shift_hours for o in outcomes]
+    assert_inside(a / DESK_AGENTS, t_interval(utilization), "remote utilisation rho")
+    # the commitment's clock is that wait: attainment = P(wait <= 30 min)
+    result = simsvc.run_experiment(scenario, replications=8, seed=808)
+    row = result.commitments().iloc[0]
+    assert_inside(
+        mmc_wait_cdf(DESK_AGENTS, DESK_LAM, mu, 0.5),
+        t_interval([r.attainment[0] for r in result.replications]),
+        "P(remote clock <= 30 min)",
+    )
+    assert row["incidents"] > 15_000
+
+
+def test_assigned_clock_is_the_wait_for_an_engineer() -> None:
+    """With no desk, the assigned clock (report to the dispatch decision) of the M/M/c
+    engineer queue is Erlang C's wait, as the results compute it."""
+    scenario = engineer_queue_scenario(LAM, MU, C, {"S": (1, 1.0)}, horizon="100d")
+    scenario = scenario.evolve({"commitment[0].metric": "assigned", "commitment[0].within": 0.25})
+    result = simsvc.run_experiment(scenario, replications=20, seed=909)
+    assert_inside(
+        mmc_wait_cdf(C, LAM, MU, 0.25),
+        t_interval([r.attainment[0] for r in result.replications]),
+        "P(assigned within 15 min)",
+    )
 
 
 def test_desk_then_engineers_is_a_tandem_of_erlang_c_queues() -> None:

@@ -1,9 +1,13 @@
-"""The service desk: agents who answer fault reports.
+"""Agents who take incidents in turn: the service desk and the remote tier.
 
-Like a call centre, the desk is a pool of ``agents`` working a shift. A report
-waits for a free agent, first come first served within severity priority; the
-moment an agent takes it is the *response*. The agent handles it for the
-incident's handle time (hours) and hands it on, to a remote fix or to dispatch.
+Like a call centre, each is a pool of ``agents`` working a shift. An incident waits
+for a free agent, first come first served within severity priority; the moment an
+agent takes it is stamped (the desk's *response*, the remote tier's *login*). The agent
+works on it for the incident's hours, then hands it on; the hand-over may keep the
+agent busy a while longer (the desk agent who does the remote attempt himself, when
+there is no remote tier).
+
+Off shift, agents finish the incident in hand and take no new one.
 """
 
 from __future__ import annotations
@@ -14,59 +18,75 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from simsvc.model.incident import IncidentLog
 
-
-class ServiceDesk:
-    """A pool of agents serving reports in priority order, on or off shift."""
+class AgentPool:
+    """A pool of agents serving incidents in priority order, on or off shift (hours)."""
 
     def __init__(
         self,
         env: simpy.Environment,
         agents: int,
-        handle_hours: np.ndarray,
-        log: IncidentLog,
-        on_handled: Callable[[int], None],
+        hours: np.ndarray,
+        report_time: np.ndarray,
+        on_taken: Callable[[int], None],
+        on_done: Callable[[int], float],
         window: tuple[float, float],
     ) -> None:
+        """``hours[i]`` is the work on incident ``i`` (hours); ``report_time[i]`` orders
+        incidents of one priority. ``on_taken(i)`` runs when an agent takes ``i``;
+        ``on_done(i)`` when the work ends, and returns the hours the agent stays busy on
+        ``i`` after it (0 to be free at once). ``window`` is the horizon after warm-up,
+        over which busy hours are counted."""
         self.env = env
         self.agents = agents
         self.free = agents
         self.on_shift = True
-        self._handle = handle_hours
-        self._log = log
-        self._on_handled = on_handled
+        self._hours = hours
+        self._report_time = report_time
+        self._on_taken = on_taken
+        self._on_done = on_done
         self._queue: list[tuple[int, float, int]] = []
         self._window = window
         self.busy_hours = 0.0
+        """Agent-hours busy within the window."""
 
     def report(self, incident: int, priority: int) -> None:
-        """A fault report reaches the desk."""
+        """An incident reaches the pool."""
         if self.free > 0 and self.on_shift:
-            self._answer(incident)
+            self._take(incident)
         else:
-            heapq.heappush(self._queue, (priority, self._log.report[incident], incident))
+            heapq.heappush(self._queue, (priority, float(self._report_time[incident]), incident))
 
     def set_on_shift(self, on: bool) -> None:
-        """Start or end the agents' shift; agents finish the report in hand."""
+        """Start or end the agents' shift; agents finish the incident in hand."""
         self.on_shift = on
         if on:
             self._serve()
 
-    def _answer(self, incident: int) -> None:
-        self.free -= 1
+    def _busy(self, hours: float) -> None:
         now = self.env.now
-        self._log.response[incident] = now
-        handle = float(self._handle[incident])
         start, end = self._window
-        self.busy_hours += max(0.0, min(now + handle, end) - max(now, start))
-        self.env.timeout(handle).callbacks.append(lambda _: self._handled(incident))
+        self.busy_hours += max(0.0, min(now + hours, end) - max(now, start))
 
-    def _handled(self, incident: int) -> None:
+    def _take(self, incident: int) -> None:
+        self.free -= 1
+        self._on_taken(incident)
+        hours = float(self._hours[incident])
+        self._busy(hours)
+        self.env.timeout(hours).callbacks.append(lambda _: self._done(incident))
+
+    def _done(self, incident: int) -> None:
+        more = self._on_done(incident)
+        if more > 0:
+            self._busy(more)
+            self.env.timeout(more).callbacks.append(lambda _: self._free())
+        else:
+            self._free()
+
+    def _free(self) -> None:
         self.free += 1
-        self._on_handled(incident)
         self._serve()
 
     def _serve(self) -> None:
         while self.free > 0 and self.on_shift and self._queue:
-            self._answer(heapq.heappop(self._queue)[2])
+            self._take(heapq.heappop(self._queue)[2])

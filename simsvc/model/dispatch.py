@@ -86,6 +86,16 @@ class Dispatcher:
         heapq.heappush(self._faults, (priority, report, incident))
         self.dispatch()
 
+    def withdraw(self, incident: int) -> None:
+        """Take a fault visit out of the queue (fixed remotely before anyone set out);
+        nothing happens if it is not waiting."""
+        for k, entry in enumerate(self._faults):
+            if entry[2] == incident:
+                self._faults[k] = self._faults[-1]
+                self._faults.pop()
+                heapq.heapify(self._faults)
+                return
+
     def add_inspection(self, inspection: Inspection) -> None:
         """Queue an inspection behind every fault."""
         self._inspections.append(inspection)

@@ -25,9 +25,15 @@ NO_PART = -1
 
 @dataclass(frozen=True)
 class IncidentDraws:
-    """Per-incident random quantities (hours, shares, part indices)."""
+    """Per-incident random quantities (hours, flags, part indices).
+
+    ``attempt``: a remote attempt is made; ``remote``: it fixes the fault (a subset of
+    ``attempt``: both compare one uniform draw with the two shares); ``remote_time``: hours
+    of the attempt, whether it succeeds or not.
+    """
 
     handle: np.ndarray
+    attempt: np.ndarray
     remote: np.ndarray
     remote_time: np.ndarray
     onsite: np.ndarray
@@ -55,11 +61,13 @@ def draw_incidents(
     part = np.full(n, NO_PART, np.int32)
     part_index = {p.id: k for k, p in enumerate(scenario.part)}
     remote_share = np.zeros(n)
+    attempt_share = np.zeros(n)
     part_share = np.zeros(n)
     for j, sev in enumerate(scenario.severity):
         mine = severity == j
         count = int(mine.sum())
         remote_share[mine] = sev.remote_fix
+        attempt_share[mine] = sev.attempt_share
         part_share[mine] = sev.part_need
         remote_time[mine] = sev.remote_time.sample(streams["remote"], count)
         onsite[mine] = sev.onsite_time.sample(streams["repair"], count)
@@ -76,6 +84,7 @@ def draw_incidents(
             part[chosen] = codes[pick]
     return IncidentDraws(
         handle=handle,
+        attempt=remote_u < attempt_share,
         remote=remote_u < remote_share,
         remote_time=remote_time,
         onsite=onsite,

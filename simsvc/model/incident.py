@@ -2,21 +2,31 @@
 
 Each incident goes through these states (the arrows are the transitions)::
 
-    reported -> at the desk -> answered -> fixed remotely -> resolved
-                                        -> queued for dispatch -> travelling -> on site
+    reported -> at the desk -> answered -> remote attempt -> fixed remotely -> resolved
+                                                          -> queued for dispatch (failed)
+                                        -> queued for dispatch -> assigned, travelling
     on site -> repairing -> resolved
             -> swapping in a spare unit -> resolved
             -> waiting for a part -> queued again -> travelling with the part
                -> repairing -> resolved
 
-Without a desk a report is answered at once. Each transition is one short method
-of :class:`IncidentFlow`; the time spent in a state (desk handling, travel, work,
-a part's delivery) is a SimPy timeout whose callback makes the next transition
-(:mod:`simsvc.model.world` says why callbacks, not a process per incident):
+Without a desk a report is answered at once. A remote attempt waits for a remote
+engineer (``[remote]``); without a remote tier the desk agent who answered makes it
+(and stays busy), and without a desk it starts at once. With
+``dispatch_during_remote`` an engineer is queued at the hand-over too: a remote fix
+withdraws the visit if nobody has set out yet, and an engineer who arrives after the
+fix leaves at once (one who is already working finishes the visit).
+
+Each transition is one short method of :class:`IncidentFlow`; the time spent in a
+state (desk handling, travel, work, a part's delivery) is a SimPy timeout whose
+callback makes the next transition (:mod:`simsvc.model.world` says why callbacks,
+not a process per incident):
 
 ==========================  =======================================================
 ``report``                  reported -> at the desk (or answered, without a desk)
-``answered``                answered -> fixed remotely | queued for dispatch
+``answered``                answered -> remote attempt | queued for dispatch
+``remote_login``            remote attempt begins (a remote engineer logs in)
+``remote_done``             remote attempt -> fixed remotely | queued for dispatch
 ``set_out``                 queued -> travelling | travelling with the part
 ``_arrive``                 travelling -> on site -> repairing | swapping | waiting
 ``_swap``                   on site -> swapping in a spare unit
@@ -47,14 +57,23 @@ from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream
 from simsvc.scenario.schema import Scenario
 
-if TYPE_CHECKING:  # the desk stamps the log kept here: import it for the hints only
-    from simsvc.model.desk import ServiceDesk
+if TYPE_CHECKING:  # the pools call back into the flow: import them for the hints only
+    from simsvc.model.desk import AgentPool
 
 
 class IncidentLog:
     """The stamps of every incident, one array per column (hours since t = 0)."""
 
-    FLOAT_COLUMNS = ("response", "dispatch", "arrival", "part_wait", "resolution")
+    FLOAT_COLUMNS = (
+        "response",
+        "dispatch",
+        "arrival",
+        "part_wait",
+        "resolution",
+        "handover",
+        "remote_start",
+        "assigned",
+    )
     INT_COLUMNS = ("engineer", "base", "depot", "part")
 
     def __init__(self, faults: FaultStream, window: tuple[float, float]) -> None:
@@ -66,6 +85,9 @@ class IncidentLog:
         self.arrival = np.full(n, np.nan)
         self.part_wait = np.full(n, np.nan)
         self.resolution = np.full(n, np.nan)
+        self.handover = np.full(n, np.nan)
+        self.remote_start = np.full(n, np.nan)
+        self.assigned = np.full(n, np.nan)
         self.engineer = np.full(n, -1, np.int32)
         self.base = np.full(n, -1, np.int32)
         self.depot = np.full(n, -1, np.int32)
@@ -90,7 +112,8 @@ class IncidentFlow:
         faults: FaultStream,
         draws: IncidentDraws,
         log: IncidentLog,
-        desk: ServiceDesk | None,
+        desk: AgentPool | None,
+        remote: AgentPool | None,
         dispatcher: Dispatcher,
         engineers: Engineers,
         depots: DepotNetwork,
@@ -100,6 +123,7 @@ class IncidentFlow:
         self.draws = draws
         self.log = log
         self.desk = desk
+        self.remote = remote
         self.dispatcher = dispatcher
         self.engineers = engineers
         self.depots = depots
@@ -113,6 +137,7 @@ class IncidentFlow:
         ]
         self._swap_after = [s.swap_after or math.inf for s in scenario.severity]
         self._swap_time = [s.swap_time for s in scenario.severity]
+        self._during_remote = [s.dispatch_during_remote for s in scenario.severity]
         self.still_open = int(log.counted.sum())
         """Counted incidents not resolved yet."""
         self._all_closed: simpy.Event | None = None
@@ -128,21 +153,74 @@ class IncidentFlow:
         if self.desk is not None:
             self.desk.report(incident, self._priority[incident])
         else:
-            self.log.response[incident] = self.env.now
+            self.answer(incident)
             self.answered(incident)
 
-    def answered(self, incident: int) -> None:
-        """Answered: fixed remotely after the remote time, or queued for dispatch."""
+    def answer(self, incident: int) -> None:
+        """A desk agent takes the report (the response)."""
+        self.log.response[incident] = self.env.now
+
+    def answered(self, incident: int) -> float:
+        """Answered: handed over for a remote attempt, or queued for dispatch.
+
+        Returns the hours the desk agent stays busy on it: the remote attempt, when
+        there is a desk and no remote tier to make it.
+        """
+        if not self.draws.attempt[incident]:
+            self._dispatch(incident)
+            return 0.0
+        self.log.handover[incident] = self.env.now
+        if self._during_remote[self.faults.severity[incident]]:
+            self._dispatch(incident)
+        if self.remote is not None:
+            self.remote.report(incident, self._priority[incident])
+            return 0.0
+        self.remote_login(incident)
+        hours = float(self.draws.remote_time[incident])
+        if self.draws.remote[incident]:  # the fix is known to come: stamp it now
+            self._fixed_remotely(incident, self.env.now + hours)
+        else:
+            self._after(hours, lambda _: self._remote_failed(incident))
+        return hours if self.desk is not None else 0.0
+
+    def remote_login(self, incident: int) -> None:
+        """A remote attempt begins."""
+        self.log.remote_start[incident] = self.env.now
+
+    def remote_done(self, incident: int) -> float:
+        """The remote attempt ends: fixed, or (unless already) queued for dispatch.
+        Returns 0: the remote engineer is free at once."""
         if self.draws.remote[incident]:
-            self.log.remote[incident] = True
-            self._close(incident, self.env.now + float(self.draws.remote_time[incident]))
-            return
+            self._fixed_remotely(incident, self.env.now)
+        elif not self._during_remote[self.faults.severity[incident]]:
+            self._dispatch(incident)
+        return 0.0
+
+    def _remote_failed(self, incident: int) -> None:
+        self.remote_done(incident)
+
+    def _fixed_remotely(self, incident: int, when: float) -> None:
+        """Fixed by the remote attempt at ``when`` (now or later, hours); a visit still
+        waiting for an engineer is withdrawn then."""
+        log = self.log
+        log.remote[incident] = True
+        self._close(incident, when)
+        if not math.isnan(log.dispatch[incident]):  # dispatched during the attempt
+            withdraw = self.dispatcher.withdraw
+            if when <= self.env.now:
+                withdraw(incident)
+            else:
+                self._after(when - self.env.now, lambda _: withdraw(incident))
+
+    def _dispatch(self, incident: int) -> None:
         self.log.dispatch[incident] = self.env.now
         self._queue(incident)
 
     def set_out(self, engineer: int, incident: int, planned_hours: float) -> None:
         """Travelling: an engineer leaves for the site, with the part if it came back."""
         with_part = bool(self.log.part_ready[incident])
+        if math.isnan(self.log.assigned[incident]):
+            self.log.assigned[incident] = self.env.now
         factors = self.draws.travel_second if with_part else self.draws.travel_first
         hours = planned_hours * float(factors[incident])
         if with_part:
@@ -153,6 +231,9 @@ class IncidentFlow:
     def _arrive(self, engineer: int, incident: int) -> None:
         """On site, first visit: repair, swap in a spare unit, or wait for a part."""
         log, now = self.log, self.env.now
+        if log.remote[incident] and log.resolution[incident] <= now:
+            self.engineers.finish(engineer, self._site[incident])  # fixed remotely meanwhile
+            return
         base = self.engineers.base_of[engineer]
         log.arrival[incident] = now
         log.engineer[incident] = engineer
@@ -220,8 +301,10 @@ class IncidentFlow:
         self.engineers.finish(engineer, self._site[incident])
 
     def _part_arrived(self, incident: int) -> None:
-        """The part is in: queued again for a second visit."""
+        """The part is in: queued again for a second visit (unless fixed remotely meanwhile)."""
         log = self.log
+        if log.remote[incident] and log.resolution[incident] <= self.env.now:
+            return
         log.part_wait[incident] = self.env.now - log.arrival[incident]
         log.part_ready[incident] = True
         self._queue(incident)
@@ -233,10 +316,18 @@ class IncidentFlow:
 
     def _resolve(self, engineer: int, incident: int) -> None:
         """Resolved on site: the engineer is free."""
-        self._close(incident, self.env.now)
+        log, now = self.log, self.env.now
+        if log.remote[incident] and now < log.resolution[incident]:
+            log.remote[incident] = False  # the visit beat the remote attempt
+        self._close(incident, now)
         self.engineers.finish(engineer, self._site[incident])
 
     def _close(self, incident: int, when: float) -> None:
+        """Resolved at ``when`` (hours); the earlier time wins if already resolved."""
+        earlier = self.log.resolution[incident]
+        if not math.isnan(earlier):
+            self.log.resolution[incident] = min(earlier, when)
+            return
         self.log.resolution[incident] = when
         if self.log.counted[incident]:
             self.still_open -= 1

@@ -50,7 +50,7 @@ from simsvc.model.calendar import (
     merged_intervals,
 )
 from simsvc.model.depots import DepotNetwork
-from simsvc.model.desk import ServiceDesk
+from simsvc.model.desk import AgentPool
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
 from simsvc.model.engineers import Engineers
@@ -130,6 +130,8 @@ class ReplicationOutcome:
     base_shift_hours: list[float]
     desk_busy_hours: float
     desk_shift_hours: float
+    remote_busy_hours: float
+    remote_shift_hours: float
     depot_requests: list[int]
     depot_filled: list[int]
     depot_backorder_hours: list[float]
@@ -181,15 +183,27 @@ class World:
         self.engineers = Engineers(env, self.dispatcher, self.travel, self.window, returns, shifts)
         inspection_trips = DrawBuffer(self.travel.trip_factors, streams["inspections"])
         self.inspections = InspectionVisits(env, self.engineers, inspection_trips, self.window)
-        self.desk: ServiceDesk | None = None
+        # The pools call the incident flow, built below with them.
+        self.desk: AgentPool | None = None
         if scenario.desk is not None:
-            self.desk = ServiceDesk(
+            self.desk = AgentPool(
                 env,
                 scenario.desk.agents,
                 draws.handle,
-                log,
-                # answered reports go on to the incident flow, built below with the desk
+                self.faults.time,
+                lambda incident: self.incidents.answer(incident),
                 lambda incident: self.incidents.answered(incident),
+                self.window,
+            )
+        self.remote: AgentPool | None = None
+        if scenario.remote is not None:
+            self.remote = AgentPool(
+                env,
+                scenario.remote.agents,
+                draws.remote_time,
+                self.faults.time,
+                lambda incident: self.incidents.remote_login(incident),
+                lambda incident: self.incidents.remote_done(incident),
                 self.window,
             )
         depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
@@ -205,6 +219,7 @@ class World:
             draws,
             log,
             self.desk,
+            self.remote,
             self.dispatcher,
             self.engineers,
             self.depots,
@@ -221,8 +236,9 @@ class World:
             add = self.dispatcher.add_inspection
             self._feed([i.due for i in plan], lambda k: add(plan[k]))
         self._look_up_shifts(last)
-        if self.desk is not None and scenario.desk is not None and scenario.desk.shift != "24x7":
-            self._follow_shift(scenario.desk.shift, self.desk.set_on_shift, last)
+        for pool, table in ((self.desk, scenario.desk), (self.remote, scenario.remote)):
+            if pool is not None and table is not None and table.shift != "24x7":
+                self._follow_shift(table.shift, pool.set_on_shift, last)
         env.run(until=end)
         if self.incidents.still_open > 0:
             all_closed = self.incidents.when_all_closed()
@@ -261,9 +277,12 @@ class World:
             s: self.calendar.on_shift_hours(s, start, end) for s in {b.shift for b in scenario.base}
         }
         shift_hours = [base.engineers * hours[base.shift] for base in scenario.base]
-        desk = scenario.desk
+        desk, remote = scenario.desk, scenario.remote
         desk_shift = (
             desk.agents * self.calendar.on_shift_hours(desk.shift, start, end) if desk else 0
+        )
+        remote_shift = (
+            remote.agents * self.calendar.on_shift_hours(remote.shift, start, end) if remote else 0
         )
         return ReplicationOutcome(
             columns=columns,
@@ -273,6 +292,8 @@ class World:
             base_shift_hours=shift_hours,
             desk_busy_hours=self.desk.busy_hours if self.desk else 0.0,
             desk_shift_hours=desk_shift,
+            remote_busy_hours=self.remote.busy_hours if self.remote else 0.0,
+            remote_shift_hours=remote_shift,
             depot_requests=self.depots.requests,
             depot_filled=self.depots.filled,
             depot_backorder_hours=self.depots.backorder_hours,

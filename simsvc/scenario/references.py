@@ -49,11 +49,26 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     sites = {x.id for x in s.site}
     zones = {x.zone for x in s.site if x.zone}
 
+    for i, level in enumerate(s.severity):
+        if level.remote_attempt is not None and level.remote_attempt < level.remote_fix:
+            yield Problem(
+                ("severity", i, "remote_attempt"),
+                f"a remote attempt on {level.remote_attempt:g} of incidents cannot fix"
+                f" remote_fix = {level.remote_fix:g} of them: remote_attempt must be at least"
+                " remote_fix",
+            )
     for i, c in enumerate(s.commitment):
         if c.severity not in severities:
             yield _unknown(("commitment", i, "severity"), c.severity, "severity", severities)
         if c.zone is not None and c.zone not in zones:
             yield _unknown(("commitment", i, "zone"), c.zone, "zone", zones)
+        attempted = next((x.attempt_share for x in s.severity if x.id == c.severity), None)
+        if c.metric == "remote" and attempted == 0:
+            yield Problem(
+                ("commitment", i, "metric"),
+                f"a remote clock counts incidents with a remote attempt, but severity"
+                f" {c.severity!r} has none: set its remote_attempt (or remote_fix)",
+            )
     for i, e in enumerate(s.equipment):
         for sev in e.severity_mix:
             if sev not in severities:
@@ -101,6 +116,7 @@ def _business_clock_users(s: Scenario) -> list[Path]:
         ("commitment", i, "clock") for i, c in enumerate(s.commitment) if c.clock == "business"
     ]
     users += [("desk", "shift")] if s.desk and s.desk.shift == "business" else []
+    users += [("remote", "shift")] if s.remote and s.remote.shift == "business" else []
     users += [("base", i, "shift") for i, b in enumerate(s.base) if b.shift == "business"]
     users += [
         ("inspection", i, "clock") for i, x in enumerate(s.inspection) if x.clock == "business"

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -152,7 +153,11 @@ Location = Annotated[
 StockLevel = Annotated[int | str, BeforeValidator(_check_stock_level)]
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _WORKWEEK: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
-Metric = Literal["response", "arrival", "resolution"]
+Metric = Literal["response", "arrival", "resolution", "remote", "assigned"]
+"""A commitment's clock: ``response`` (report to the desk's answer), ``arrival`` (report to
+the first engineer on site), ``resolution`` (report to service restored), ``remote`` (hand-over
+to the remote login, for incidents with a remote attempt), ``assigned`` (report to the
+dispatch decision that sends the first engineer)."""
 Clock = Literal["24x7", "business"]
 Period = Literal["month", "quarter", "year", "horizon"]
 Criterion = Literal["mean", "risk"]
@@ -193,12 +198,29 @@ class Severity(_Table):
     priority: WholeNumber = Field(
         default=0, ge=0, le=1_000_000, description="1 is served first; 0 means 'by order'"
     )
-    remote_fix: Share = 0.0
-    remote_time: Distribution = Constant(value=1.0)
+    remote_fix: Share = Field(default=0.0, description="share of incidents fixed remotely")
+    remote_attempt: Share | None = Field(
+        default=None,
+        description="share of incidents with a remote attempt (at least remote_fix; "
+        "default remote_fix: every attempt succeeds)",
+    )
+    remote_time: Distribution = Field(
+        default=Constant(value=1.0), description="hours of a remote attempt, fixed or not"
+    )
+    dispatch_during_remote: StrictBool = Field(
+        default=False,
+        description="send an engineer at once while the remote attempt runs (else only "
+        "after it fails)",
+    )
     onsite_time: Distribution = Lognormal(dist="lognormal", mean_=2.0, cv_=0.5)
     part_need: Share = 0.0
     swap_after: PositiveDuration | None = None
     swap_time: PositiveDuration = 0.5
+
+    @property
+    def attempt_share(self) -> float:
+        """The share of incidents with a remote attempt: ``remote_attempt``, else ``remote_fix``."""
+        return self.remote_fix if self.remote_attempt is None else self.remote_attempt
 
 
 class Commitment(_Table):
@@ -241,6 +263,17 @@ class Desk(_Table):
     agents: WholeNumber = Field(default=1, ge=0, le=10_000)
     shift: Shift = "24x7"
     handle_time: Distribution = Exponential(dist="exponential", mean_=10 / 60)
+
+
+class Remote(_Table):
+    """``[remote]``: the second-line remote engineers who take the remote attempts.
+
+    Without it, the desk agent who answered does the remote attempt (and stays busy
+    for it); without a desk either, remote attempts start at once and use nobody's time.
+    """
+
+    agents: WholeNumber = Field(default=1, ge=0, le=10_000)
+    shift: Shift = "24x7"
 
 
 class Base(_Table):
@@ -355,6 +388,7 @@ class Costs(_Table):
 
     engineer_per_year: Money = 0.0
     desk_agent_per_year: Money = 0.0
+    remote_agent_per_year: Money = 0.0
     holding_rate: Annotated[Number, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
     penalty: Annotated[dict[IdRef, Money], BeforeValidator(distinct_keys)] = Field(
         default_factory=dict, description="per breached commitment"
@@ -403,6 +437,7 @@ class Scenario(_Table):
     severity: list[Severity] = Field(min_length=1)
     commitment: list[Commitment] = Field(min_length=1)
     desk: Desk | None = None
+    remote: Remote | None = None
     base: list[Base] = Field(min_length=1)
     depot: list[Depot] = Field(default_factory=list)
     part: list[Part] = Field(default_factory=list)

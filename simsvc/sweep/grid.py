@@ -76,6 +76,7 @@ RESULT_COLUMNS = (
     "all_met",
     "cost_engineers",
     "cost_desk",
+    "cost_remote",
     "cost_holding",
     "cost_penalties",
     "cost_total",
