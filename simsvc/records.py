@@ -27,8 +27,9 @@ counted            reported within the horizon (after warm-up): used in results
 response_hours,    the clocks of a commitment, elapsed hours (24x7) from report
 arrival_hours,     (remote: from hand-over); a clock started and not stopped is
 resolution_hours,  infinite (an open incident's resolution)
-remote_hours,
-assigned_hours
+remote_hours,      (visit: from dispatch, the decision to send someone to arrival)
+assigned_hours,
+visit_hours
 =================  ============================================================
 """
 
@@ -50,6 +51,7 @@ METRIC_STAMPS = {
     "resolution": ("report", "resolution"),
     "remote": ("handover", "remote_start"),
     "assigned": ("report", "assigned"),
+    "visit": ("dispatch", "arrival"),
 }
 """The stamps each clock runs between: from the first to the second."""
 
@@ -63,8 +65,8 @@ def clock_hours(
     clock: str = "24x7",
     calendar: WorkCalendar | None = None,
 ) -> np.ndarray:
-    """Hours each incident's clock ran (:data:`METRIC_STAMPS`: from report, or from the
-    hand-over for the remote clock).
+    """Hours each incident's clock ran (:data:`METRIC_STAMPS`: from report, from the
+    hand-over for the remote clock, from the dispatch decision for the visit clock).
 
     A clock that started and has not stopped is infinite: an open incident's
     resolution, a hand-over nobody logged in for, a dispatched visit nobody was assigned
@@ -78,7 +80,7 @@ def clock_hours(
         stamp = np.where(np.isnan(stamp), np.inf, stamp)
     elif metric == "remote":
         stamp = np.where(np.isnan(stamp) & ~np.isnan(report), np.inf, stamp)
-    elif metric == "assigned":
+    elif metric in ("assigned", "visit"):
         waiting = np.isnan(stamp) & ~np.isnan(columns["dispatch"]) & ~columns["remote"]
         stamp = np.where(waiting, np.inf, stamp)
     if clock == "business":
@@ -105,7 +107,8 @@ def counted(
     site of that zone (any zone for ``None``). An arrival clock leaves out incidents
     fixed remotely before an engineer arrived, a remote clock counts only incidents with
     a remote attempt, an assigned clock only dispatched ones (not withdrawn by a remote
-    fix). Every attainment, promise and chart uses it.
+    fix), a visit clock dispatched ones not fixed remotely before an engineer came. Every
+    attainment, promise and chart uses it.
     """
     index = [s.id for s in scenario.severity].index(severity)
     mask = columns["counted"] & (columns["severity"] == index)
@@ -119,6 +122,9 @@ def counted(
     elif metric == "assigned":  # dispatched, and not withdrawn by a remote fix
         mask &= ~np.isnan(columns["dispatch"])
         mask &= ~columns["remote"] | ~np.isnan(columns["assigned"])
+    elif metric == "visit":  # dispatched, and not fixed remotely before an engineer came
+        mask &= ~np.isnan(columns["dispatch"])
+        mask &= ~columns["remote"] | ~np.isnan(columns["arrival"])
     return np.asarray(mask)
 
 

@@ -256,7 +256,7 @@ def estimate_commitment(
 COMMITMENT_COLUMNS: dict[str, str] = {
     "label": "a short readable name: ``L1 arrival <= 2h (city)``",
     "severity": "severity id",
-    "metric": "response, arrival, resolution, remote or assigned",
+    "metric": "response, arrival, resolution, remote, assigned or visit",
     "within_hours": "the bound (hours)",
     "goal": "share of counted incidents that must meet the bound",
     "clock": "24x7 (elapsed) or business (business hours only)",

@@ -274,6 +274,7 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
             "resolution_hours",
             "remote_hours",
             "assigned_hours",
+            "visit_hours",
         }
         assert set(entry["incidents"]) == ESTIMATE
         for metric in ("response_hours", "arrival_hours", "resolution_hours"):

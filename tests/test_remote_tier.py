@@ -100,6 +100,12 @@ def test_a_failed_attempt_delays_the_visit_by_its_time() -> None:
     assert (np.isclose(trip, TRAVEL) | np.isclose(trip, 0.0)).all()
     assert np.allclose(c["resolution"], c["arrival"] + ONSITE)
     assert not c["remote"].any()
+    # the visit clock runs from the failed attempt to the arrival, as the results count it
+    scenario = simsvc.parse_scenario(scenario_text(metric="visit"))
+    result = simsvc.run_experiment(scenario, replications=1, seed=11)
+    visits = result.replications[0].clocks["L1"]["visit"]
+    assert np.allclose(np.sort(visits), np.sort(c["arrival"] - c["dispatch"]))
+    assert result.commitments().iloc[0]["incidents"] == len(c["report"])
     # the desk agents are busy for the handling and the attempt (hours within the horizon)
     n = len(outcome.columns["report"])
     assert outcome.desk_busy_hours == pytest.approx(n * (HANDLE + remote), abs=HANDLE + remote)

@@ -153,11 +153,12 @@ Location = Annotated[
 StockLevel = Annotated[int | str, BeforeValidator(_check_stock_level)]
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _WORKWEEK: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
-Metric = Literal["response", "arrival", "resolution", "remote", "assigned"]
+Metric = Literal["response", "arrival", "resolution", "remote", "assigned", "visit"]
 """A commitment's clock: ``response`` (report to the desk's answer), ``arrival`` (report to
 the first engineer on site), ``resolution`` (report to service restored), ``remote`` (hand-over
 to the remote login, for incidents with a remote attempt), ``assigned`` (report to the
-dispatch decision that sends the first engineer)."""
+dispatch decision that sends the first engineer), ``visit`` (the decision to send an engineer,
+after a failed remote attempt say, to the engineer on site)."""
 Clock = Literal["24x7", "business"]
 Period = Literal["month", "quarter", "year", "horizon"]
 Criterion = Literal["mean", "risk"]
