@@ -329,6 +329,10 @@ def plan_resource_rows(
     ]
     if resources["desk_agents"] is not None:
         rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+    if resources.get("remote_agents") is not None:
+        rows.append(
+            ["remote engineers"] + [str(c["resources"]["remote_agents"]) for _, c in columns]
+        )
     for depot, parts in resources["stock"].items():
         rows += [
             [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_theory_queues import remote_tier_scenario
 from theory_helpers import destination
 
 import simsvc
 from simsvc.cli.main import main
 from simsvc.experiment import replication_seed
 from simsvc.model.world import ReplicationOutcome
+from simsvc.planner.search import plan
 from simsvc.scenario.errors import ScenarioError
 
 BASE = (31.0, 121.0)
@@ -230,3 +232,21 @@ def test_a_remote_clock_without_attempts_is_refused_by_line(
     assert "commitment[0].metric" in err and "remote attempt" in err
     line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "metric" in t)
     assert f"(line {line})" in err
+
+
+def test_the_planner_sizes_the_remote_tier_by_its_login_clock() -> None:
+    """A remote tier alone, lam = 4/h, attempts exponential 36 min, login within 30 min at
+    95%: Erlang C gives P(wait <= 30 min) = 61% with 3 engineers, 92% with 4, 98.6% with 5.
+    The plan staffs 5 (4 is clearly short), and its JSON names them."""
+    scenario = remote_tier_scenario(1, 0.6, 4.0).evolve(
+        {
+            "scenario.horizon": "60d",
+            "costs.remote_agent_per_year": 200_000,
+            "costs.engineer_per_year": 150_000,
+        }
+    )
+    result = plan(scenario, replications=4, seed=5, workers=1)
+    assert result.feasible
+    assert result.plan.remote == 5
+    assert result.to_dict()["plan"]["resources"]["remote_agents"] == 5
+    assert result.cost()["remote"] == 5 * 200_000

@@ -1,4 +1,4 @@
-"""Resource plans the planner compares: engineers per base, desk agents, stock per part.
+"""Resource plans the planner compares: engineers per base, desk and remote agents, stock.
 
 A :class:`Candidate` is a point of the search grid; :class:`Evaluator` simulates it
 with a fixed set of replication seeds (the same fault stream for every candidate:
@@ -8,7 +8,7 @@ common random numbers) and caches the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from simsvc.cost import holding_per_unit
 from simsvc.model.depots import base_stock
@@ -22,19 +22,21 @@ HOURS_PER_YEAR = 8760.0
 
 @dataclass(frozen=True, order=True)
 class Candidate:
-    """Engineers per base, desk agents (``None`` without a desk), stock per (depot, part)."""
+    """Engineers per base, desk agents (``None`` without a desk), stock per (depot, part),
+    remote engineers (``None`` without a ``[remote]`` tier)."""
 
     engineers: tuple[int, ...]
     agents: int | None
     stock: tuple[int, ...]
+    remote: int | None = None
 
 
 @dataclass(frozen=True)
 class Unit:
     """One unit of resource the search can add or remove."""
 
-    kind: str  # "engineer", "agent" or "stock"
-    index: int  # base index, 0 for the desk, or position in the stock keys
+    kind: str  # "engineer", "agent", "remote" or "stock"
+    index: int  # base index, 0 for the desk or the remote tier, or position in the stock keys
     label: str
 
 
@@ -50,12 +52,15 @@ class PlanSpace:
         holding = holding_per_unit(scenario)
         self.engineer_cost = costs.engineer_per_year
         self.agent_cost = costs.desk_agent_per_year
+        self.remote_cost = costs.remote_agent_per_year
         self.stock_cost = [holding[part] for _, part in self.stock_keys]
         self.units: list[Unit] = [
             Unit("engineer", b, f"engineer at {base.id}") for b, base in enumerate(scenario.base)
         ]
         if scenario.desk is not None:
             self.units.append(Unit("agent", 0, "desk agent"))
+        if scenario.remote is not None:
+            self.units.append(Unit("remote", 0, "remote engineer"))
         self.units += [
             Unit("stock", k, f"{part} at {depot}")
             for k, (depot, part) in enumerate(self.stock_keys)
@@ -71,6 +76,7 @@ class PlanSpace:
             tuple(b.engineers for b in self.scenario.base),
             self.scenario.desk.agents if self.scenario.desk else None,
             tuple(levels[key] for key in self.stock_keys),
+            self.scenario.remote.agents if self.scenario.remote else None,
         )
 
     def scenario_for(self, candidate: Candidate) -> Scenario:
@@ -81,11 +87,16 @@ class PlanSpace:
             },
             agents=candidate.agents,
             stock=dict(zip(self.stock_keys, candidate.stock, strict=True)),
+            remote=candidate.remote,
         )
 
     def unit_cost(self, unit: Unit) -> float:
         """Yearly cost of one more unit (never zero, so that ratios are defined)."""
-        cost = {"engineer": self.engineer_cost, "agent": self.agent_cost}.get(unit.kind)
+        cost = {
+            "engineer": self.engineer_cost,
+            "agent": self.agent_cost,
+            "remote": self.remote_cost,
+        }.get(unit.kind)
         if cost is None:
             cost = self.stock_cost[unit.index]
         return max(cost, 1e-6)
@@ -96,6 +107,7 @@ class PlanSpace:
         return {
             "engineer": bounds.max_engineers_per_base,
             "agent": bounds.max_desk_agents,
+            "remote": bounds.max_remote_agents,
             "stock": bounds.max_stock_per_part,
         }[unit.kind]
 
@@ -105,6 +117,8 @@ class PlanSpace:
             return candidate.engineers[unit.index]
         if unit.kind == "agent":
             return candidate.agents or 0
+        if unit.kind == "remote":
+            return candidate.remote or 0
         return candidate.stock[unit.index]
 
     def changed(self, candidate: Candidate, unit: Unit, step: int) -> Candidate | None:
@@ -117,14 +131,16 @@ class PlanSpace:
             engineers[unit.index] = level
             if sum(engineers) == 0:
                 return None
-            return Candidate(tuple(engineers), candidate.agents, candidate.stock)
-        if unit.kind == "agent":
-            if level == 0:
+            return replace(candidate, engineers=tuple(engineers))
+        if unit.kind in ("agent", "remote"):
+            if level == 0:  # a desk or a remote tier keeps at least one agent
                 return None
-            return Candidate(candidate.engineers, level, candidate.stock)
+            if unit.kind == "agent":
+                return replace(candidate, agents=level)
+            return replace(candidate, remote=level)
         stock = list(candidate.stock)
         stock[unit.index] = level
-        return Candidate(candidate.engineers, candidate.agents, tuple(stock))
+        return replace(candidate, stock=tuple(stock))
 
 
 @dataclass

@@ -44,6 +44,7 @@ class PlanResult:
         return {
             "engineers": {b.id: n for b, n in zip(scenario.base, candidate.engineers, strict=True)},
             "desk_agents": candidate.agents,
+            "remote_agents": candidate.remote,
             "stock": stock,
         }
 

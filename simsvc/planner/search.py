@@ -22,9 +22,13 @@ import contextlib
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
+
+import numpy as np
 
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import stock_at_share
+from simsvc.model.faults import installed_rates
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
@@ -67,6 +71,9 @@ def analytic_start(space: PlanSpace) -> Candidate:
     agents = None
     if scenario.desk is not None:
         agents = _desk_agents(scenario, loads.reports)
+    remote = None
+    if scenario.remote is not None:
+        remote = _remote_agents(scenario, loads.reports)
     fill_target = max(
         (c.goal for c in scenario.commitment if c.metric == "resolution"), default=0.0
     )
@@ -81,7 +88,7 @@ def analytic_start(space: PlanSpace) -> Candidate:
         demand = loads.part_demand.get(index[key], 0.0)
         level = palm_stock_for(fill_target, demand, depot.resupply.mean)
         stock.append(min(level, scenario.plan.max_stock_per_part))
-    return Candidate(tuple(engineers), agents, tuple(stock))
+    return Candidate(tuple(engineers), agents, tuple(stock), remote)
 
 
 def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
@@ -117,20 +124,55 @@ def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
     return need
 
 
-def _desk_agents(scenario: Scenario, reports_per_hour: float) -> int:
-    assert scenario.desk is not None
-    handle = scenario.desk.handle_time.mean
-    responses = [c for c in scenario.commitment if c.metric == "response"]
-    bound = scenario.plan.max_desk_agents
-    if handle <= 0 or reports_per_hour <= 0:
+def _attempt_hours(scenario: Scenario) -> tuple[float, float]:
+    """The share of reports with a remote attempt, and an attempt's mean hours."""
+    _, kinds, rates = installed_rates(scenario)
+    by_severity = np.zeros(len(scenario.severity))
+    for pair, rate in enumerate(rates):
+        mix = scenario.equipment[int(kinds[pair])].severity_mix
+        for j, level in enumerate(scenario.severity):
+            by_severity[j] += rate * mix.get(level.id, 0.0)
+    total = float(by_severity.sum())
+    if total <= 0:
+        return 0.0, 0.0
+    attempts = [w * s.attempt_share for w, s in zip(by_severity, scenario.severity, strict=True)]
+    share = sum(attempts) / total
+    if share <= 0:
+        return 0.0, 0.0
+    hours = sum(
+        a * s.remote_time.mean for a, s in zip(attempts, scenario.severity, strict=True)
+    ) / sum(attempts)
+    return share, hours
+
+
+def _pool_agents(rate: float, hours: float, bound: int, goals: list[tuple[float, float]]) -> int:
+    """Fewest agents (1 to ``bound``) of an M/M/c pool whose wait is within each
+    ``(hours, goal)``, by Erlang C; ``bound`` if none is."""
+    if hours <= 0 or rate <= 0:
         return 1
     for agents in range(1, bound + 1):
-        if all(
-            erlang_c_wait_within(agents, reports_per_hour, 1 / handle, c.within) >= c.goal
-            for c in responses
-        ):
+        if all(erlang_c_wait_within(agents, rate, 1 / hours, w) >= g for w, g in goals):
             return agents
     return max(bound, 1)
+
+
+def _desk_agents(scenario: Scenario, reports_per_hour: float) -> int:
+    """Desk agents by Erlang C on the response clocks; without a remote tier an agent's
+    time includes the remote attempts the desk makes."""
+    assert scenario.desk is not None
+    handle = scenario.desk.handle_time.mean
+    if scenario.remote is None:
+        share, hours = _attempt_hours(scenario)
+        handle += share * hours
+    goals = [(c.within, c.goal) for c in scenario.commitment if c.metric == "response"]
+    return _pool_agents(reports_per_hour, handle, scenario.plan.max_desk_agents, goals)
+
+
+def _remote_agents(scenario: Scenario, reports_per_hour: float) -> int:
+    """Remote engineers by Erlang C on the remote clocks (hand-over to login)."""
+    share, hours = _attempt_hours(scenario)
+    goals = [(c.within, c.goal) for c in scenario.commitment if c.metric == "remote"]
+    return _pool_agents(reports_per_hour * share, hours, scenario.plan.max_remote_agents, goals)
 
 
 def _better(evaluation: Evaluation, base: Evaluation, unit_cost: float) -> tuple[float, float]:
@@ -302,6 +344,8 @@ def describe(space: PlanSpace, candidate: Candidate) -> str:
     parts = [f"engineers {listing(candidate.engineers, 'bases')}"]
     if candidate.agents is not None:
         parts.append(f"agents {candidate.agents}")
+    if candidate.remote is not None:
+        parts.append(f"remote {candidate.remote}")
     if candidate.stock:
         parts.append(f"stock {listing(candidate.stock, 'depot-parts')}")
     return ", ".join(parts)
@@ -324,7 +368,7 @@ def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15)
     """The plan's staff with stock at ``share`` of the installed units (the tender rule)."""
     levels = stock_at_share(space.scenario, share)
     stock = tuple(levels[key] for key in space.stock_keys)  # the rule as written, not capped
-    return Candidate(plan.engineers, plan.agents, stock)
+    return replace(plan, stock=stock)
 
 
 def plan(

@@ -407,6 +407,7 @@ class PlanBounds(_Table):
     max_breach_risk: Annotated[float, BeforeValidator(_share), Field(gt=0, lt=1)] = 0.05
     max_engineers_per_base: WholeNumber = Field(default=20, ge=0, le=10_000)
     max_desk_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
+    max_remote_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
     max_stock_per_part: WholeNumber = Field(default=50, ge=0, le=1_000_000)
 
 
@@ -507,8 +508,10 @@ class Scenario(_Table):
         engineers: Mapping[str, int] | None = None,
         agents: int | None = None,
         stock: Mapping[tuple[str, str], int | str] | None = None,
+        remote: int | None = None,
     ) -> Scenario:
-        """A variant with other engineers per base id, desk agents or stock per (depot, part).
+        """A variant with other engineers per base id, desk agents, stock per (depot, part)
+        or remote engineers.
 
         Built by :meth:`evolve`: an unknown base, depot or part, or a value the file could
         not hold, raises :class:`~simsvc.scenario.errors.ScenarioError` with its key path.
@@ -523,6 +526,13 @@ class Scenario(_Table):
                     "variant",
                 )
             changes["desk.agents"] = agents
+        if remote is not None:
+            if self.remote is None:
+                raise ScenarioError(
+                    [Problem(("remote",), "the scenario has no [remote] tier to staff")],
+                    "variant",
+                )
+            changes["remote.agents"] = remote
         for (depot, part), level in (stock or {}).items():
             changes[f"depot.{depot}.stock.{part}"] = level
         return self.evolve(changes) if changes else self
