@@ -54,6 +54,7 @@ class Line:
         bases: list[Point],
         engineers: list[int],
         network: type[TravelNetwork] = TravelNetwork,
+        now: Callable[[], float] | None = None,
     ) -> None:
         places = [_place(p) for p in (*sites, *bases)]
         self.travel = network(EXACT, places, len(sites), len(bases))
@@ -67,6 +68,7 @@ class Line:
             self._incident_site,
             self._started,
             self.later.append,
+            now,
         )
 
     def fault(self, site: int, priority: int = 1, report: float = 0.0) -> None:
@@ -326,11 +328,42 @@ def test_after_a_job_the_engineer_takes_the_next_from_where_they_stand() -> None
     ]
 
 
+@pytest.mark.parametrize(("fault_at", "hours_away"), [(3, 1.0), (2, 0.0), (1, 1.0), (0, 2.0)])
+def test_an_engineer_driving_home_is_sent_from_the_road(fault_at: int, hours_away: float) -> None:
+    """The only engineer finished at s3 (latitude 3) at t = 0 and drives 3 h home to the base
+    at latitude 0: at t = 1 the engineer is at latitude 2, so a fault at latitude L is
+    |L - 2| h away (the base, 0 h from latitude 0 if back, is no nearer)."""
+    clock = [0.0]
+    line = Line(sites=[0, 1, 2, 3], bases=[0], engineers=[1], now=lambda: clock[0])
+    d = line.dispatcher
+    line.fault(site=3)
+    d.release(0, 3)
+    d.driving_home(0, since=0.0, hours=3.0)
+    clock[0] = 1.0
+    line.trace.clear()
+    line.fault(site=fault_at)
+    assert line.trace == [(1, 0, pytest.approx(hours_away))]
+    assert not d.homeward  # sent on: no longer on the road home
+
+
+def test_without_a_clock_the_road_home_is_not_interpolated() -> None:
+    """The dispatcher driven by hand without ``now`` keeps the engineer at the last site."""
+    line = Line(sites=[0, 1, 2, 3], bases=[0], engineers=[1])
+    d = line.dispatcher
+    line.fault(site=3)
+    d.release(0, 3)
+    d.driving_home(0, since=0.0, hours=3.0)
+    line.trace.clear()
+    line.fault(site=3)
+    assert line.trace == [(1, 0, 0.0)]
+
+
 def test_chaining_in_a_simulation() -> None:
     """One engineer at latitude 0; site a 1 h away, b 2 h away and 1 h from a.
 
-    A free engineer counts as standing at the last site until back at base: one sent on
-    while driving home leaves from that site (the trip home is forgotten)."""
+    A free engineer driving home is sent on from where the drive has got to: a fault at
+    latitude 1 reported at t while the engineer drives home from b (latitude 2, left at t0,
+    2 h home) is |1 - (2 - (t - t0))| h away."""
     text = scenario(
         bases=[("base", 0.0, 1, "24x7")],
         sites=[("a", 1.0), ("b", 2.0)],
@@ -339,11 +372,13 @@ def test_chaining_in_a_simulation() -> None:
     )
     assert visits(text) == [
         (0, "b", 2.16, 0, 4.16, 5.16),  # from base, 2 h
-        (1, "a", 6.45, 0, 7.45, 8.45),  # driving home from b (5.16-7.16): from b, 1 h
-        (2, "b", 16.3, 0, 18.3, 19.3),  # home since 9.45: from base, 2 h
-        (3, "b", 19.65, 0, 19.65, 20.65),  # driving home from b, still counts as at b: 0 h
-        (4, "a", 20.51, 0, 21.65, 22.65),  # queued: from b when 3 ends, 1 h
-        (5, "a", 21.86, 0, 22.65, 23.65),  # queued: from a when 4 ends, 0 h
+        # driving home from b since 5.16: at 6.45 at latitude 0.71, so 0.29 h to a
+        (1, "a", 6.45, 0, 6.74, 7.74),
+        (2, "b", 16.3, 0, 18.3, 19.3),  # home since 8.74: from base, 2 h
+        # driving home from b since 19.3: at 19.65 at latitude 1.65, so 0.35 h back to b
+        (3, "b", 19.65, 0, 20.01, 21.01),
+        (4, "a", 20.51, 0, 22.01, 23.01),  # queued: from b when 3 ends, 1 h
+        (5, "a", 21.86, 0, 23.01, 24.01),  # queued: from a when 4 ends, 0 h
     ]
 
 
@@ -422,6 +457,10 @@ class CountingNetwork(TravelNetwork):
     def hours(self, origin: int, destination: int) -> float:
         self.asked.append((origin, destination))
         return super().hours(origin, destination)
+
+    def hours_from(self, lat: float, lon: float, destination: int) -> float:
+        self.asked.append((-1, destination))  # from a point on the road
+        return super().hours_from(lat, lon, destination)
 
 
 def test_latitude_skip_never_changes_the_choice() -> None:

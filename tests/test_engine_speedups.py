@@ -268,7 +268,7 @@ def plain_plan(
 
 
 class ScanningDispatcher(Dispatcher):
-    """``nearest`` by a scan of every base, then every roaming engineer."""
+    """``nearest`` by a scan of every base, then every roaming engineer, none skipped."""
 
     def nearest(self, site: int) -> tuple[int, float]:
         best, best_hours = -1, math.inf
@@ -279,7 +279,11 @@ class ScanningDispatcher(Dispatcher):
                     best, best_hours = idle[-1], hours
         for engineer, place in self.roaming.items():
             if self.base_on_shift[self.engineer_base[engineer]]:
-                hours = self.travel.hours(place, site)
+                road = self.homeward.get(engineer)
+                if road is None:
+                    hours = self.travel.hours(place, site)
+                else:  # on the road home: from where the drive has got to
+                    hours = self.travel.hours_from(*self.where_on_the_road(road), site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
         return best, float(best_hours)

@@ -7,6 +7,12 @@ free, the job at the head goes to the free on-shift engineer who can reach it
 first, by planned travel time from where that engineer stands. Dispatch is
 non-preemptive: an engineer always finishes the job in hand.
 
+Where an engineer stands: at base, at the site of the job just finished, or, driving
+back to base, on the road: the point that share of the straight line from the site to
+the base that the elapsed share of the drive home has covered (interpolated linearly in
+latitude and longitude; the trips are short enough for that to be exact to a few
+metres). An engineer sent on from the road drives from that point.
+
 Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
 :meth:`Dispatcher.set_business_open`) or looked up in timetables
 (:meth:`Dispatcher.follow_timetables`): then nothing happens when a shift ends, and the
@@ -50,7 +56,10 @@ class Dispatcher:
         incident_site: list[int],
         start_job: Callable[[int, Job, float], None],
         soon: Callable[[Callable[[], None]], None],
+        now: Callable[[], float] | None = None,
     ) -> None:
+        """``now()`` is the time (hours); without it engineers on the road home are
+        dispatched as if still at the site they left."""
         self.travel = travel
         self.engineer_base = engineer_base
         self.base_place = base_place
@@ -62,6 +71,9 @@ class Dispatcher:
         self._inspections: deque[Inspection] = deque()
         self.idle_at_base: list[list[int]] = [[] for _ in base_place]
         self.roaming: dict[int, int] = {}
+        self.homeward: dict[int, tuple[float, float, int, int]] = {}
+        """Free engineers driving home: (set off, hours of the drive, from place, home)."""
+        self._now = now
         self.base_on_shift = [True] * len(base_place)
         self._any_on_shift = True  # some base is on shift
         self.business_open = True
@@ -186,8 +198,16 @@ class Dispatcher:
             engineer in self.roaming or engineer in self.idle_at_base[self.engineer_base[engineer]]
         )
 
+    def driving_home(self, engineer: int, since: float, hours: float) -> None:
+        """A free engineer set off home at ``since`` on a drive of ``hours``."""
+        place = self.roaming.get(engineer)
+        if place is not None:
+            home = self.base_place[self.engineer_base[engineer]]
+            self.homeward[engineer] = (since, hours, place, home)
+
     def back_at_base(self, engineer: int) -> None:
         """A free engineer has returned to base."""
+        self.homeward.pop(engineer, None)
         if self.roaming.pop(engineer, None) is not None:
             self._idle(engineer)
 
@@ -248,16 +268,38 @@ class Dispatcher:
         latitudes = self.travel.latitudes
         per_degree = self.travel.hours_per_degree_of_latitude
         site_latitude = latitudes[site]
+        homeward = self.homeward if self._now is not None else {}
         for engineer, place in self.roaming.items():
             if self.base_on_shift[self.engineer_base[engineer]]:
-                if abs(latitudes[place] - site_latitude) * per_degree > best_hours:
-                    continue  # cannot beat the best: skip the exact distance
-                hours = self.travel.hours(place, site)
+                road = homeward.get(engineer)
+                if road is not None:
+                    hours = self._hours_from_the_road(road, site, best_hours)
+                else:
+                    if abs(latitudes[place] - site_latitude) * per_degree > best_hours:
+                        continue  # cannot beat the best: skip the exact distance
+                    hours = self.travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
         return best, float(best_hours)
 
+    def where_on_the_road(self, road: tuple[float, float, int, int]) -> tuple[float, float]:
+        """``(lat, lon)`` now of an engineer driving home (see the module doc)."""
+        assert self._now is not None
+        since, hours, origin, home = road
+        share = min(1.0, max(0.0, (self._now() - since) / hours)) if hours > 0 else 1.0
+        return self.travel.between(origin, home, share)
+
+    def _hours_from_the_road(
+        self, road: tuple[float, float, int, int], site: int, best_hours: float
+    ) -> float:
+        lat, lon = self.where_on_the_road(road)
+        per_degree = self.travel.hours_per_degree_of_latitude
+        if abs(lat - self.travel.latitudes[site]) * per_degree > best_hours:
+            return math.inf  # cannot beat the best
+        return self.travel.hours_from(lat, lon, site)
+
     def _take(self, engineer: int) -> None:
+        self.homeward.pop(engineer, None)
         if self.roaming.pop(engineer, None) is None:
             idle = self.idle_at_base[self.engineer_base[engineer]]
             if idle[-1] == engineer:

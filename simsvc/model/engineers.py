@@ -121,6 +121,7 @@ class Engineers:
             hours = self.travel.hours(place, home) * self._returns[base].next()
             trip = self._trips[engineer]
             self._driving_home[engineer] = True
+            self.dispatcher.driving_home(engineer, self.env.now, hours)
             self.env.timeout(hours).callbacks.append(lambda _: self._returned(engineer, trip))
 
     def _returned(self, engineer: int, trip: int) -> None:

@@ -94,6 +94,18 @@ class TravelNetwork:
             self._cache[key] = hours
         return hours
 
+    def between(self, origin: int, destination: int, share: float) -> tuple[float, float]:
+        """The point ``share`` (0 to 1) of the way from one place to another, interpolated
+        linearly in latitude and longitude (degrees)."""
+        lat = self._lat[origin] + share * (self._lat[destination] - self._lat[origin])
+        lon = self._lon[origin] + share * (self._lon[destination] - self._lon[origin])
+        return lat, lon
+
+    def hours_from(self, lat: float, lon: float, destination: int) -> float:
+        """Planned hours from a point (degrees) to a place; not cached."""
+        km = _haversine_km(lat, lon, self._lat[destination], self._lon[destination])
+        return km * self._hours_per_km
+
     def trip_factors(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Random multipliers of planned times, mean 1 and the scenario's cv."""
         if self._sigma == 0:

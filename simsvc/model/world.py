@@ -172,6 +172,7 @@ class World:
             self.faults.site.tolist(),
             self._start_job,
             self._soon,
+            lambda: self.env.now,
         )
         returns = [
             DrawBuffer(self.travel.trip_factors, rng)
