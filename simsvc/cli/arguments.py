@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="write every incident record to OUT.csv or OUT.parquet",
     )
     run.add_argument(
+        "--xlsx",
+        type=Path,
+        metavar="OUT",
+        help="write the results tables as an Excel workbook (commitments, costs, per base,"
+        " desk, per depot, stock; needs simsvc[office])",
+    )
+    run.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the workbook's headers"
+    )
+    run.add_argument(
         "--until-decided",
         action="store_true",
         help="add replications in batches (doubling) until every commitment is met or not met"
@@ -98,6 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="minimise resources plus expected penalties (default: resources only)",
     )
     plan.add_argument("--json", type=Path, metavar="OUT", help="write the plan as JSON here")
+    plan.add_argument(
+        "--format",
+        choices=("table", "xlsx"),
+        default="table",
+        help="xlsx: also write the plan, its costs, commitments, bases and depots as an Excel"
+        " workbook to --out (needs simsvc[office]); the table is printed either way",
+    )
+    plan.add_argument("--out", type=Path, metavar="FILE", help="with --format xlsx: the workbook")
+    plan.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the workbook's headers"
+    )
     plan.add_argument("--verbose", "-v", action="store_true", help="print each search step")
 
     promise = commands.add_parser(
@@ -117,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     promise.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
     promise.add_argument(
         "--format",
-        choices=("table", "markdown", "csv", "json"),
+        choices=("table", "markdown", "csv", "json", "xlsx", "docx"),
         default="table",
-        help="output format (default: table)",
+        help="output format (default: table); xlsx (an Excel workbook) and docx (a Word"
+        " document with the table as tenders print it) are written to --out and need"
+        " simsvc[office]",
     )
     promise.add_argument("--out", type=Path, metavar="FILE", help="also write the table here")
     _common_simulation_options(promise)
