@@ -46,6 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", type=Path, help="scenario file (TOML)")
 
+    new = commands.add_parser(
+        "new",
+        help="make a scenario file from a site list (spreadsheet or CSV) and a template",
+        description="Write a scenario file whose sites are the rows of a site list (.xlsx or"
+        " .csv: name, address or lat/lon, zone, one column of units per equipment type; see"
+        " docs/sites-spreadsheet.md) and whose severities, commitments, resources, parts and"
+        " costs are those of a template (a bundled scenario or a file). Addresses are placed"
+        " at their district offline (needs simsvc[places]); every row that cannot be placed"
+        " is listed with its line.",
+    )
+    new.add_argument("--sites", type=Path, required=True, metavar="FILE", help="the site list")
+    new.add_argument(
+        "--template",
+        metavar="NAME",
+        help="a scenario file, or a bundled scenario's name (campus_av, city_network,"
+        " hospital_his, lighting_48h, metro_line2, provincial_hvac; default city_network)",
+    )
+    new.add_argument("--name", metavar="TEXT", help="[scenario] name of the new file")
+    new.add_argument(
+        "--skip-unplaced",
+        action="store_true",
+        help="leave out the rows whose address cannot be placed (listed) instead of failing",
+    )
+    new.add_argument(
+        "--out", "-o", type=Path, required=True, metavar="FILE", help="the scenario file to write"
+    )
+
     run = commands.add_parser(
         "run",
         help="simulate a scenario and report attainment of each commitment",

@@ -30,6 +30,7 @@ from simsvc.runner import RunnerStalled
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario, locate
 from simsvc.scenario.variation import VaryError
+from simsvc.sites.errors import NewScenarioError, SiteListError
 
 if TYPE_CHECKING:
     from simsvc.runner import Runner
@@ -63,6 +64,21 @@ def _validate(args: argparse.Namespace) -> int:
     _fits(scenario, args.file, scenario.scenario.replications)  # what run would refuse
     print(scenario_summary(scenario))
     print(f"\n{args.file}: valid")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from simsvc.sites.new_scenario import new_scenario
+
+    check_writable(args.out)
+    made = new_scenario(args.sites, args.template, name=args.name, skip_unplaced=args.skip_unplaced)
+    for line, reason in made.skipped:
+        print(f"left out: {args.sites}, line {line}: {reason}", file=sys.stderr)
+    for warning in made.warnings:
+        print(f"warning: {args.sites}, {warning}", file=sys.stderr)
+    write_text(args.out, made.text)
+    left = f" ({len(made.skipped)} rows left out)" if made.skipped else ""
+    print(f"{args.out}: {made.sites} sites{left}; check it with: simsvc validate {args.out}")
     return 0
 
 
@@ -387,6 +403,7 @@ def _check_folder(target: Path | None) -> None:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
+    "new": _new,
     "run": _run,
     "plan": _plan,
     "promise": _promise,
@@ -405,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
     except (UsageError, OutputError, VaryError, ExecutorError, MissingExtra) as error:
+        print(f"error: {error}", file=sys.stderr)
+    except (NewScenarioError, SiteListError) as error:
         print(f"error: {error}", file=sys.stderr)
     except RunnerStalled as error:
         print(f"error: {error}", file=sys.stderr)
