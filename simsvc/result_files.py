@@ -215,6 +215,17 @@ def write_text(
     _commit(target, write, together)
 
 
+def write_bytes(
+    target: str | Path, data: bytes, *, together: contextlib.ExitStack | None = None
+) -> None:
+    """Write ``data`` to ``target`` atomically (see :func:`one_set`): a workbook, a document."""
+
+    def write(path: Path) -> None:
+        path.write_bytes(data)
+
+    _commit(target, write, together)
+
+
 def write_json(
     target: str | Path, data: Any, *, together: contextlib.ExitStack | None = None
 ) -> None:

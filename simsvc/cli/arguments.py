@@ -46,6 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", type=Path, help="scenario file (TOML)")
 
+    new = commands.add_parser(
+        "new",
+        help="make a scenario file from a site list (spreadsheet or CSV) and a template",
+        description="Write a scenario file whose sites are the rows of a site list (.xlsx or"
+        " .csv: name, address or lat/lon, zone, one column of units per equipment type; see"
+        " docs/sites-spreadsheet.md) and whose severities, commitments, resources, parts and"
+        " costs are those of a template (a bundled scenario or a file). Addresses are placed"
+        " at their district offline (needs simsvc[places]); every row that cannot be placed"
+        " is listed with its line.",
+    )
+    new.add_argument("--sites", type=Path, required=True, metavar="FILE", help="the site list")
+    new.add_argument(
+        "--template",
+        metavar="NAME",
+        help="a scenario file, or a bundled scenario's name (campus_av, city_network,"
+        " hospital_his, lighting_48h, metro_line2, provincial_hvac; default city_network)",
+    )
+    new.add_argument("--name", metavar="TEXT", help="[scenario] name of the new file")
+    new.add_argument(
+        "--skip-unplaced",
+        action="store_true",
+        help="leave out the rows whose address cannot be placed (listed) instead of failing",
+    )
+    new.add_argument(
+        "--out", "-o", type=Path, required=True, metavar="FILE", help="the scenario file to write"
+    )
+
     run = commands.add_parser(
         "run",
         help="simulate a scenario and report attainment of each commitment",
@@ -61,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="OUT",
         help="write every incident record to OUT.csv or OUT.parquet",
+    )
+    run.add_argument(
+        "--xlsx",
+        type=Path,
+        metavar="OUT",
+        help="write the results tables as an Excel workbook (commitments, costs, per base,"
+        " desk, per depot, stock; needs simsvc[office])",
+    )
+    run.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the workbook's headers"
     )
     run.add_argument(
         "--until-decided",
@@ -98,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="minimise resources plus expected penalties (default: resources only)",
     )
     plan.add_argument("--json", type=Path, metavar="OUT", help="write the plan as JSON here")
+    plan.add_argument(
+        "--format",
+        choices=("table", "xlsx"),
+        default="table",
+        help="xlsx: also write the plan, its costs, commitments, bases and depots as an Excel"
+        " workbook to --out (needs simsvc[office]); the table is printed either way",
+    )
+    plan.add_argument("--out", type=Path, metavar="FILE", help="with --format xlsx: the workbook")
+    plan.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the workbook's headers"
+    )
     plan.add_argument("--verbose", "-v", action="store_true", help="print each search step")
 
     promise = commands.add_parser(
@@ -117,9 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     promise.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
     promise.add_argument(
         "--format",
-        choices=("table", "markdown", "csv", "json"),
+        choices=("table", "markdown", "csv", "json", "xlsx", "docx"),
         default="table",
-        help="output format (default: table)",
+        help="output format (default: table); xlsx (an Excel workbook) and docx (a Word"
+        " document with the table as tenders print it) are written to --out and need"
+        " simsvc[office]",
     )
     promise.add_argument("--out", type=Path, metavar="FILE", help="also write the table here")
     _common_simulation_options(promise)

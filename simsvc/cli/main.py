@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
+from simsvc.extras import MissingExtra
 from simsvc.result_files import (
     OutputError,
     check_writable,
@@ -29,6 +30,7 @@ from simsvc.runner import RunnerStalled
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario, locate
 from simsvc.scenario.variation import VaryError
+from simsvc.sites.errors import NewScenarioError, SiteListError
 
 if TYPE_CHECKING:
     from simsvc.runner import Runner
@@ -65,6 +67,21 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new(args: argparse.Namespace) -> int:
+    from simsvc.sites.new_scenario import new_scenario
+
+    check_writable(args.out)
+    made = new_scenario(args.sites, args.template, name=args.name, skip_unplaced=args.skip_unplaced)
+    for line, reason in made.skipped:
+        print(f"left out: {args.sites}, line {line}: {reason}", file=sys.stderr)
+    for warning in made.warnings:
+        print(f"warning: {args.sites}, {warning}", file=sys.stderr)
+    write_text(args.out, made.text)
+    left = f" ({len(made.skipped)} rows left out)" if made.skipped else ""
+    print(f"{args.out}: {made.sites} sites{left}; check it with: simsvc validate {args.out}")
+    return 0
+
+
 def _progress_bar(total: int, quiet: bool) -> tuple[Callable[[int], None], Callable[[], None]]:
     from tqdm import tqdm
 
@@ -98,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     _check_folder(args.json)
     _check_folder(args.incidents)
+    _check_office(args.xlsx, ".xlsx")
     if args.incidents is not None and args.incidents.suffix.lower() not in (".csv", ".parquet"):
         raise UsageError(f"{args.incidents}: expected a .csv or .parquet file name")
     total = args.replications or scenario.scenario.replications
@@ -147,8 +165,14 @@ def _run(args: argparse.Namespace) -> int:
             write_json(args.json, result.to_dict(), together=together)
         if args.incidents is not None:
             write_table(args.incidents, result.incidents, together=together)
+        if args.xlsx is not None:
+            from simsvc.workbook import result_workbook, write_workbook
+
+            write_workbook(args.xlsx, result_workbook(result, args.lang), together=together)
     if args.json is not None:
         print(f"results written to {args.json}")
+    if args.xlsx is not None:
+        print(f"results workbook written to {args.xlsx}")
     if args.incidents is not None:
         print(f"incident records written to {args.incidents}")
     return 0
@@ -160,6 +184,12 @@ def _plan(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.file)
     _check_folder(args.json)
+    if args.format == "xlsx":
+        if args.out is None:
+            raise UsageError("--format xlsx needs --out FILE.xlsx")
+        _check_office(args.out, ".xlsx")
+    elif args.out is not None:
+        raise UsageError("--out goes with --format xlsx (the plan's JSON: --json)")
     from tqdm import tqdm
 
     bar = tqdm(desc="planning", unit="sim", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
@@ -185,9 +215,17 @@ def _plan(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(plan_summary(result))
+    with one_set() as together:
+        if args.json is not None:
+            write_json(args.json, result.to_dict(), together=together)
+        if args.out is not None:
+            from simsvc.workbook import plan_workbook, write_workbook
+
+            write_workbook(args.out, plan_workbook(result, args.lang), together=together)
     if args.json is not None:
-        write_json(args.json, result.to_dict())
         print(f"plan written to {args.json}")
+    if args.out is not None:
+        print(f"plan workbook written to {args.out}")
     return 0
 
 
@@ -195,6 +233,11 @@ def _promise(args: argparse.Namespace) -> int:
     from simsvc.planner.promise import promise
 
     scenario = load_scenario(args.file)
+    office = args.format in ("xlsx", "docx")
+    if office:
+        if args.out is None:
+            raise UsageError(f"--format {args.format} needs --out FILE.{args.format}")
+        _check_office(args.out, f".{args.format}")
     _check_folder(args.out)
     total = args.replications or scenario.scenario.replications
     with _runner(args) as runner:
@@ -210,9 +253,19 @@ def _promise(args: argparse.Namespace) -> int:
             )
         finally:
             close()
-    text = table.render(args.format, args.lang)
+    text = table.render("table" if office else args.format, args.lang)
     print(text)
-    if args.out is not None:
+    if args.format == "xlsx":
+        from simsvc.workbook import promise_workbook, write_workbook
+
+        write_workbook(args.out, promise_workbook(table, args.lang))
+        print(f"promise workbook written to {args.out}")
+    elif args.format == "docx":
+        from simsvc.tender_document import write_promise_document
+
+        write_promise_document(args.out, table, args.lang)
+        print(f"promise document written to {args.out}")
+    elif args.out is not None:
         write_text(args.out, text if text.endswith("\n") else text + "\n")
     return 0
 
@@ -314,6 +367,34 @@ def _runner(args: argparse.Namespace) -> Iterator[Runner]:
             yield runner
 
 
+def _check_office(target: Path | None, suffix: str) -> None:
+    """Refuse, before anything is simulated, an Excel or Word output that could not be written:
+    its package missing (:class:`MissingExtra`), a name with another suffix, or no way to
+    write it (:func:`check_writable`)."""
+    if target is None:
+        return
+    from simsvc.extras import require
+
+    if suffix == ".docx":
+        require("docx", "python-docx", "office", "writing Word files")
+    else:
+        require("openpyxl", "openpyxl", "office", "writing Excel files")
+    check_writable(target)
+    if target.suffix.lower() != suffix and not _is_device(target):
+        raise UsageError(f"{target}: expected a {suffix} file name")
+
+
+def _is_device(target: Path) -> bool:
+    """Whether ``target`` is a character device or a FIFO (``/dev/null``): any name goes."""
+    import stat
+
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 def _check_folder(target: Path | None) -> None:
     """Refuse, before anything is simulated, an output that could not be written."""
     if target is not None:
@@ -322,6 +403,7 @@ def _check_folder(target: Path | None) -> None:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
+    "new": _new,
     "run": _run,
     "plan": _plan,
     "promise": _promise,
@@ -339,7 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
-    except (UsageError, OutputError, VaryError, ExecutorError) as error:
+    except (UsageError, OutputError, VaryError, ExecutorError, MissingExtra) as error:
+        print(f"error: {error}", file=sys.stderr)
+    except (NewScenarioError, SiteListError) as error:
         print(f"error: {error}", file=sys.stderr)
     except RunnerStalled as error:
         print(f"error: {error}", file=sys.stderr)
