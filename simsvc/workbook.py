@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simsvc.cost import COST_KINDS
 from simsvc.extras import require
 from simsvc.result_files import write_bytes
 
@@ -153,12 +154,15 @@ VALUES: dict[str, dict[str, str]] = {
         "response": "响应",
         "arrival": "到场",
         "resolution": "解决",
+        "assigned": "派工",
+        "visit": "派工到场",
         "24x7": "7×24小时",
         "business": "工作时间",
         "mean": "均值",
         "risk": "违约风险",
         "engineers": "工程师",
         "desk": "服务台",
+        "remote": "远程支持",
         "holding": "备件持有",
         "penalties": "罚金",
         "total": "合计",
@@ -175,6 +179,7 @@ SHEET_TITLES: dict[str, dict[str, str]] = {
         "costs": "costs",
         "bases": "per base",
         "desk": "desk",
+        "remote": "remote tier",
         "depots": "per depot",
         "stock": "stock",
     },
@@ -186,6 +191,7 @@ SHEET_TITLES: dict[str, dict[str, str]] = {
         "costs": "年成本",
         "bases": "服务基地",
         "desk": "服务台",
+        "remote": "远程支持",
         "depots": "备件库",
         "stock": "备件库存",
     },
@@ -387,10 +393,11 @@ def _about(
 
 
 def _cost_table(costs: dict[str, dict[str, float]], currency: str) -> pd.DataFrame:
-    """Rows engineers, desk, holding, penalties, total (yearly, ``currency``); one column each."""
+    """Rows engineers, desk, remote tier, holding, penalties, total (yearly, ``currency``);
+    one column each."""
     import pandas as pd
 
-    kinds = ["engineers", "desk", "holding", "penalties", "total"]
+    kinds = list(COST_KINDS)
     frame = pd.DataFrame(
         {name: [values[k] for k in kinds] for name, values in costs.items()},
         index=pd.Index(kinds, name="item"),
@@ -413,6 +420,8 @@ def result_workbook(result: RunResult, lang: str = "en") -> Workbook:
     ]
     if scenario.desk is not None:
         sheets.append(Sheet("desk", result.desk()))
+    if scenario.remote is not None:
+        sheets.append(Sheet("remote", result.remote()))
     if scenario.depot:
         sheets.append(Sheet("depots", result.depots()))
         sheets.append(Sheet("stock", result.stock(), formats={"holding": MONEY_FORMAT}))
@@ -507,6 +516,9 @@ def plan_workbook(result: PlanResult, lang: str = "en") -> Workbook:
     if resources["desk_agents"] is not None:
         index.append("服务台坐席" if zh else "desk agents")
         rows.append([c["resources"]["desk_agents"] for _, c in columns])
+    if resources.get("remote_agents") is not None:
+        index.append("远程支持工程师" if zh else "remote engineers")
+        rows.append([c["resources"]["remote_agents"] for _, c in columns])
     for depot, parts in resources["stock"].items():
         for part in parts:
             index.append(f"{depot} {part}" if zh else f"{part} at {depot}")
