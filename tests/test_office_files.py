@@ -118,6 +118,7 @@ def test_run_workbook_in_chinese(tmp_path: Path) -> None:
     assert [row[0] for row in _rows(book["年成本"])[1:]] == [
         "工程师",
         "服务台",
+        "远程支持",
         "备件持有",
         "罚金",
         "合计",
