@@ -55,12 +55,16 @@ class Line:
         engineers: list[int],
         network: type[TravelNetwork] = TravelNetwork,
         now: Callable[[], float] | None = None,
+        skills: list[set[int]] | None = None,
     ) -> None:
+        """``skills[b]``: the skill numbers of base ``b`` (none: no skills in play)."""
         places = [_place(p) for p in (*sites, *bases)]
         self.travel = network(EXACT, places, len(sites), len(bases))
         self.trace: list[object] = []
         self.later: list[Callable[[], None]] = []
         self._incident_site: list[int] = []
+        self._incident_skill: list[int] = []
+        bases_skills = [frozenset(b) for b in skills] if skills is not None else None
         self.dispatcher = Dispatcher(
             self.travel,
             [b for b, n in enumerate(engineers) for _ in range(n)],
@@ -69,11 +73,13 @@ class Line:
             self._started,
             self.later.append,
             now,
+            (self._incident_skill, bases_skills) if bases_skills is not None else None,
         )
 
-    def fault(self, site: int, priority: int = 1, report: float = 0.0) -> None:
-        """Report a fault at ``site``: incident 0, 1, 2, ... in call order."""
+    def fault(self, site: int, priority: int = 1, report: float = 0.0, skill: int = -1) -> None:
+        """Report a fault at ``site`` needing ``skill``: incident 0, 1, 2, ... in call order."""
         self._incident_site.append(site)
+        self._incident_skill.append(skill)
         self.dispatcher.add_fault(len(self._incident_site) - 1, priority, report)
 
     def base(self, base: int) -> int:
@@ -358,6 +364,40 @@ def test_without_a_clock_the_road_home_is_not_interpolated() -> None:
     assert line.trace == [(1, 0, 0.0)]
 
 
+def test_only_qualified_engineers_take_a_job_that_needs_a_skill() -> None:
+    """Base 0 (latitude 0) has skill 0, base 1 (latitude 5) none. A skilled job waits for
+    base 0 although base 1 is free, and does not hold up an unskilled job behind it, which
+    base 1 takes; the specialist, free again, takes the waiting skilled job."""
+    line = Line(sites=[0, 1], bases=[0, 5], engineers=[1, 1], skills=[{0}, set()])
+    d = line.dispatcher
+    line.fault(site=1, skill=0)  # 0: base 0's engineer 0, 1 h
+    line.fault(site=1, priority=1, report=1.0, skill=0)  # 1: waits for engineer 0
+    line.fault(site=1, priority=2, report=2.0)  # 2: less urgent, but base 1 can take it
+    assert line.trace == [(0, 0, 1.0), (2, 1, 4.0)]
+    assert d.queued_faults() == 1
+    d.release(0, 1)  # engineer 0 done at s1
+    assert line.trace[-1] == (1, 0, 0.0)
+
+
+def test_a_specialist_also_takes_a_job_that_needs_no_skill() -> None:
+    line = Line(sites=[0, 1], bases=[0, 5], engineers=[1, 1], skills=[{0}, set()])
+    line.fault(site=1)
+    assert line.trace == [(0, 0, 1.0)]  # the nearer engineer, a specialist
+
+
+def test_with_skills_the_most_urgent_servable_head_goes_first() -> None:
+    """Two skill queues and the general one: heads by priority, then report time."""
+    line = Line(sites=[0, 1], bases=[0], engineers=[1], skills=[{0, 1}])
+    d = line.dispatcher
+    line.fault(site=0, skill=0)  # 0: engineer 0 at once
+    line.fault(site=0, priority=3, report=1.0)  # 1
+    line.fault(site=0, priority=2, report=3.0, skill=1)  # 2
+    line.fault(site=0, priority=2, report=2.0, skill=0)  # 3
+    for _ in range(3):
+        d.release(0, 0)
+    assert [job for job, _, _ in line.trace] == [0, 3, 2, 1]
+
+
 def test_chaining_in_a_simulation() -> None:
     """One engineer at latitude 0; site a 1 h away, b 2 h away and 1 h from a.
 
@@ -594,3 +634,17 @@ def test_nearest_is_the_brute_force_argmin(
             candidates.append((travel.hours(place, site), engineer))
     hours, engineer = min(candidates, default=(math.inf, -1))
     assert d.nearest(site) == (engineer, hours)
+
+
+def test_a_skill_no_base_has_is_refused_with_its_key() -> None:
+    from pathlib import Path
+
+    from simsvc.scenario.errors import ScenarioError
+
+    small = simsvc.load_scenario(Path(__file__).parent / "data" / "small.toml")
+    with pytest.raises(ScenarioError) as caught:
+        small.evolve({"equipment[0].skill": "hvac"})
+    assert "equipment[0].skill" in str(caught.value)
+    assert "no base has the skill 'hvac'" in str(caught.value)
+    skilled = small.evolve({"equipment[0].skill": "hvac", "base[0].skills": ["hvac"]})
+    assert skilled.equipment[0].skill == "hvac"

@@ -122,6 +122,81 @@ def test_engineer_queue_is_erlang_c() -> None:
     assert_inside(LAM / (C * MU), t_interval(utilization), "engineer utilization rho")
 
 
+def two_skill_pools_scenario(
+    lams: tuple[float, float], engineers: tuple[int, int], mu: float
+) -> simsvc.Scenario:
+    """Two bases at the site, each with its own skill; two kinds of unit, each needing one."""
+    return simsvc.parse_scenario(f"""
+[scenario]
+name = "Two skill pools"
+horizon = "200d"
+warmup = "10d"
+
+[[severity]]
+id = "S"
+onsite_time = {{ dist = "exponential", mean = {1 / mu!r} }}
+
+[[commitment]]
+severity = "S"
+metric = "arrival"
+within = "1h"
+
+[[base]]
+id = "electrical"
+location = {LOCATION}
+engineers = {engineers[0]}
+skills = ["electrical"]
+
+[[base]]
+id = "mechanical"
+location = {LOCATION}
+engineers = {engineers[1]}
+skills = ["mechanical"]
+
+[[equipment]]
+id = "switchgear"
+failures_per_year = 1.0
+severity_mix = {{ S = 1.0 }}
+skill = "electrical"
+
+[[equipment]]
+id = "pump"
+failures_per_year = 1.0
+severity_mix = {{ S = 1.0 }}
+skill = "mechanical"
+
+[[site]]
+id = "plant"
+location = {LOCATION}
+equipment = {{ switchgear = {units_for_rate(lams[0])}, pump = {units_for_rate(lams[1])} }}
+""")
+
+
+def test_two_disjoint_skill_pools_are_two_erlang_c_queues() -> None:
+    """Electrical jobs go only to the electrical base, mechanical ones only to the mechanical:
+    two independent M/M/c queues (c = 3 at rho 0.67, c = 2 at rho 0.6), each its own Erlang C.
+    One shared queue of 5 would wait far less: the pools do not help each other."""
+    lams, engineers = (2.0, 1.2), (3, 2)
+    scenario = two_skill_pools_scenario(lams, engineers, MU)
+    outcomes = replicate(scenario, seed=1111, replications=30)
+    for kind, (lam, c) in enumerate(zip(lams, engineers, strict=True)):
+        waits = []
+        for outcome in outcomes:
+            columns = outcome.columns
+            mask = columns["counted"] & (columns["equipment"] == kind)
+            waits.append((columns["arrival"] - columns["report"])[mask])
+            assert (columns["base"][mask] == kind).all()  # only the qualified base went
+        assert min(len(w) for w in waits) > 5_000
+        assert_inside(
+            erlang_c(c, lam / MU),
+            t_interval([np.mean(w > WAITED) for w in waits]),
+            f"P(wait>0) {kind}",
+        )
+        assert_inside(
+            mmc_mean_wait(c, lam, MU), t_interval([w.mean() for w in waits]), f"mean wait {kind}"
+        )
+
+
 def test_severities_follow_cobham_priority_formula() -> None:
     """Three severities, equal service: each class's mean wait is Cobham's W_k.
 

@@ -13,6 +13,12 @@ the base that the elapsed share of the drive home has covered (interpolated line
 latitude and longitude; the trips are short enough for that to be exact to a few
 metres). An engineer sent on from the road drives from that point.
 
+Skills: a job may need a skill (its equipment's ``skill``); only engineers of bases that
+list it may take it, and an engineer with skills may take any job that needs none. Jobs
+needing a skill wait in a queue of their own: whenever engineers are free, the most
+urgent head of the queues that a free qualified engineer can take goes first; an
+inspection goes only when no waiting fault can.
+
 Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
 :meth:`Dispatcher.set_business_open`) or looked up in timetables
 (:meth:`Dispatcher.follow_timetables`): then nothing happens when a shift ends, and the
@@ -57,9 +63,11 @@ class Dispatcher:
         start_job: Callable[[int, Job, float], None],
         soon: Callable[[Callable[[], None]], None],
         now: Callable[[], float] | None = None,
+        skills: tuple[list[int], list[frozenset[int]]] | None = None,
     ) -> None:
         """``now()`` is the time (hours); without it engineers on the road home are
-        dispatched as if still at the site they left."""
+        dispatched as if still at the site they left. ``skills`` is the skill each incident
+        needs (a skill number, -1 for none) and the skills of each base."""
         self.travel = travel
         self.engineer_base = engineer_base
         self.base_place = base_place
@@ -74,6 +82,14 @@ class Dispatcher:
         self.homeward: dict[int, tuple[float, float, int, int]] = {}
         """Free engineers driving home: (set off, hours of the drive, from place, home)."""
         self._now = now
+        self._skill_of: list[int] | None = None
+        self._skill_queues: list[list[tuple[int, float, int]]] = []
+        self._qualified: list[list[bool]] = []  # per skill, per base
+        if skills is not None:
+            self._skill_of, base_skills = skills
+            count = max((max(b, default=-1) for b in base_skills), default=-1) + 1
+            self._skill_queues = [[] for _ in range(count)]
+            self._qualified = [[k in b for b in base_skills] for k in range(count)]
         self.base_on_shift = [True] * len(base_place)
         self._any_on_shift = True  # some base is on shift
         self.business_open = True
@@ -91,21 +107,29 @@ class Dispatcher:
 
     def queued_faults(self) -> int:
         """Fault visits waiting for an engineer."""
-        return len(self._faults)
+        return len(self._faults) + sum(len(q) for q in self._skill_queues)
+
+    def _any_faults(self) -> bool:
+        return bool(self._faults) or any(self._skill_queues)
+
+    def _queue_of(self, incident: int) -> list[tuple[int, float, int]]:
+        skill = -1 if self._skill_of is None else self._skill_of[incident]
+        return self._faults if skill < 0 else self._skill_queues[skill]
 
     def add_fault(self, incident: int, priority: int, report: float) -> None:
         """Queue a fault visit."""
-        heapq.heappush(self._faults, (priority, report, incident))
+        heapq.heappush(self._queue_of(incident), (priority, report, incident))
         self.dispatch()
 
     def withdraw(self, incident: int) -> None:
         """Take a fault visit out of the queue (fixed remotely before anyone set out);
         nothing happens if it is not waiting."""
-        for k, entry in enumerate(self._faults):
+        queue = self._queue_of(incident)
+        for k, entry in enumerate(queue):
             if entry[2] == incident:
-                self._faults[k] = self._faults[-1]
-                self._faults.pop()
-                heapq.heapify(self._faults)
+                queue[k] = queue[-1]
+                queue.pop()
+                heapq.heapify(queue)
                 return
 
     def add_inspection(self, inspection: Inspection) -> None:
@@ -155,7 +179,7 @@ class Dispatcher:
         as the switch of that shift would have woken the dispatcher then. (A switch
         that could not let it go woke a dispatch that did nothing.)"""
         start = self._next_base_start
-        if not self._faults and self._inspections[0].business and not self.business_open:
+        if not self._any_faults() and self._inspections[0].business and not self.business_open:
             start = self._next_business_start
         if start in self._wakes or math.isinf(start) or self._wake_at is None:
             return
@@ -213,13 +237,15 @@ class Dispatcher:
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""
-        if self._dispatching or not (self._faults or self._inspections):
+        if self._dispatching or not (self._any_faults() or self._inspections):
             return  # a job that starts at once may call back in; or nothing waits
         self._dispatching = True
         try:
             if self._clock is not None and self._clock() >= self._shifts_read_until:
                 self._read_board(self._clock())
-            while True:
+            if self._skill_of is not None:
+                self._dispatch_by_skill()
+            while self._skill_of is None:
                 job = self._head()
                 if job is None:
                     break
@@ -233,10 +259,36 @@ class Dispatcher:
                     heapq.heappop(self._faults)
                 self._take(engineer)
                 self._start_job(engineer, job, hours)
-            if self._clock is not None and (self._faults or self._inspections):
+            if self._clock is not None and (self._any_faults() or self._inspections):
                 self._wake_for_next_shift()
         finally:
             self._dispatching = False
+
+    def _dispatch_by_skill(self) -> None:
+        """The dispatch loop with skill queues (see the module doc)."""
+        assert self._skill_of is not None
+        queues = [self._faults, *self._skill_queues]
+        while True:
+            heads = sorted((queue[0], k) for k, queue in enumerate(queues) if queue)
+            for (_, _, incident), k in heads:
+                engineer, hours = self.nearest(self._incident_site[incident], k - 1)
+                if engineer >= 0:
+                    heapq.heappop(queues[k])
+                    self._take(engineer)
+                    self._start_job(engineer, incident, hours)
+                    break
+            else:
+                if not self._inspections:
+                    return
+                head = self._inspections[0]
+                if not (self.business_open or not head.business):
+                    return
+                engineer, hours = self.nearest(head.site)
+                if engineer < 0:
+                    return
+                self._inspections.popleft()
+                self._take(engineer)
+                self._start_job(engineer, head, hours)
 
     def _head(self) -> Job | None:
         if self._faults:
@@ -247,8 +299,9 @@ class Dispatcher:
                 return head
         return None
 
-    def nearest(self, site: int) -> tuple[int, float]:
-        """The free on-shift engineer with the shortest planned trip to ``site``, and its hours.
+    def nearest(self, site: int, skill: int = -1) -> tuple[int, float]:
+        """The free on-shift engineer with the shortest planned trip to ``site``, and its hours;
+        with ``skill`` (a skill number), only engineers of bases that have it.
 
         Returns ``(-1, inf)`` when nobody is free.
         """
@@ -256,6 +309,9 @@ class Dispatcher:
         if not self._any_on_shift:  # at night, often: nobody to look for
             return best, best_hours
         idle_at_base, on_shift = self.idle_at_base, self.base_on_shift
+        if skill >= 0:  # off shift counts as unqualified: the same skip
+            qualified = self._qualified[skill]
+            on_shift = [on and ok for on, ok in zip(on_shift, qualified, strict=True)]
         # Bases nearest first: the first with a free engineer on shift is the best base
         # (the lowest-numbered of those equally near, as a scan of every base would find).
         for base in self.travel.bases_by_site[site]:
@@ -270,7 +326,7 @@ class Dispatcher:
         site_latitude = latitudes[site]
         homeward = self.homeward if self._now is not None else {}
         for engineer, place in self.roaming.items():
-            if self.base_on_shift[self.engineer_base[engineer]]:
+            if on_shift[self.engineer_base[engineer]]:
                 road = homeward.get(engineer)
                 if road is not None:
                     hours = self._hours_from_the_road(road, site, best_hours)

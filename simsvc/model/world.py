@@ -173,6 +173,7 @@ class World:
             self._start_job,
             self._soon,
             lambda: self.env.now,
+            _skills(scenario, self.faults),
         )
         returns = [
             DrawBuffer(self.travel.trip_factors, rng)
@@ -362,6 +363,21 @@ class World:
     def _soon(self, action: Callable[[], None]) -> None:
         """Run ``action`` after everything else due at this instant."""
         self.env.timeout(0.0).callbacks.append(lambda _: action())
+
+
+def _skills(
+    scenario: Scenario, faults: FaultStream
+) -> tuple[list[int], list[frozenset[int]]] | None:
+    """The skill each incident needs (-1: none) and each base's skills, as numbers; None
+    when no equipment needs a skill."""
+    needed = sorted({e.skill for e in scenario.equipment if e.skill is not None})
+    if not needed:
+        return None
+    number = {skill: k for k, skill in enumerate(needed)}
+    of_equipment = [number[e.skill] if e.skill is not None else -1 for e in scenario.equipment]
+    incident_skill = [of_equipment[k] for k in faults.equipment.tolist()]
+    bases = [frozenset(number[s] for s in b.skills if s in number) for b in scenario.base]
+    return incident_skill, bases
 
 
 def drop_pending_events(env: simpy.Environment) -> None:

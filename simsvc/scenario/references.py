@@ -84,6 +84,14 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
             yield Problem(("equipment", i, "parts"), f"shares must sum to 1, got {total:g}")
         if e.spare_unit is not None and e.spare_unit not in parts:
             yield _unknown(("equipment", i, "spare_unit"), e.spare_unit, "part", parts)
+    skills = {skill for b in s.base for skill in b.skills}
+    for i, e in enumerate(s.equipment):
+        if e.skill is not None and e.skill not in skills:
+            yield Problem(
+                ("equipment", i, "skill"),
+                f"no base has the skill {e.skill!r} (bases' skills: "
+                f"{', '.join(sorted(skills)) or 'none'}): add it to a base's skills",
+            )
     for i, b in enumerate(s.base):
         if b.depot is not None and b.depot not in depots:
             yield _unknown(("base", i, "depot"), b.depot, "depot", depots)

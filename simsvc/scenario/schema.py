@@ -286,6 +286,10 @@ class Base(_Table):
     engineers: WholeNumber = Field(ge=0, le=10_000)
     shift: Shift = "24x7"
     depot: IdRef | None = None
+    skills: list[Id] = Field(
+        default_factory=list,
+        description="skills its engineers have (they also take jobs that need none)",
+    )
 
 
 class Depot(_Table):
@@ -321,6 +325,9 @@ class Equipment(_Table):
         default_factory=dict
     )
     spare_unit: IdRef | None = None
+    skill: IdRef | None = Field(
+        default=None, description="the skill an engineer needs to work on it (a base's skills)"
+    )
 
 
 class Site(_Table):
