@@ -102,7 +102,10 @@ def sample_faults(
     times = np.empty(int(counts.sum()))
     edges = np.concatenate(([0], np.cumsum(counts)))
     for s in np.flatnonzero(counts).tolist():  # one call per segment: no per-report bounds
-        times[edges[s] : edges[s + 1]] = rng.uniform(bounds[s], bounds[s + 1], counts[s])
+        drawn = rng.uniform(bounds[s], bounds[s + 1], counts[s])
+        if schedule.segments > 1:  # rounding may reach the segment's end: keep it inside
+            drawn = np.minimum(drawn, np.nextafter(bounds[s + 1], -np.inf))
+        times[edges[s] : edges[s + 1]] = drawn
     times = np.sort(times)
     if peak > 1.0:
         keep = rng.uniform(0.0, peak, len(times)) < profile_weight(scenario, calendar, times)
@@ -135,8 +138,9 @@ def _choose_pairs(
         return np.zeros(0, np.int64)
     uniform = rng.random(len(times))
     pair = np.zeros(len(times), np.int64)
+    # each segment's times lie in [begin, end), so these are its first and past-last reports
     edges = np.searchsorted(times, schedule.bounds)
-    edges[0], edges[-1] = 0, len(times)  # a time rounded onto the last bound is still in
+    edges[0], edges[-1] = 0, len(times)  # one segment: a time rounded onto ``until`` is in it
     for s, rates in enumerate(schedule.each_rates()):
         if edges[s + 1] > edges[s] and totals[s] > 0:
             cdf = (rates / totals[s]).cumsum()
