@@ -43,9 +43,41 @@ def _begin(period: Period, absolute: int) -> np.datetime64:
 
 
 def _stamps(hours: np.ndarray, start: dt.date, warmup: float) -> np.ndarray:
+    """The calendar instant (``datetime64[s]``) of each simulated hour: the one rule.
+
+    Simulated hour ``warmup`` is midnight at the start of ``start``; an hour later on the
+    clock is an hour later on the calendar. :func:`date_hours` is its inverse.
+    """
     origin = np.datetime64(start.isoformat(), "s")
     seconds = np.floor((np.asarray(hours, float) - warmup) * 3600.0).astype(np.int64)
     return origin + seconds.astype("timedelta64[s]")
+
+
+def date_hours(dates: np.ndarray | list[dt.date], *, start: dt.date, warmup: float) -> np.ndarray:
+    """The simulated hour at midnight starting each date, by the rule of :func:`_stamps`."""
+    days = np.asarray(dates, "datetime64[D]") - np.datetime64(start.isoformat(), "D")
+    return np.asarray(warmup + days.astype(np.int64) * 24.0, float)
+
+
+def calendar_months(hours: np.ndarray, *, start: dt.date, warmup: float) -> np.ndarray:
+    """The calendar month (1-12) of each simulated hour, by the rule of :func:`_stamps`."""
+    months = _absolute("month", _stamps(np.asarray(hours, float), start, warmup))
+    return np.asarray(months % 12 + 1)
+
+
+def month_starts(*, start: dt.date, warmup: float, until: float) -> tuple[np.ndarray, np.ndarray]:
+    """The calendar months met in simulated hours ``[0, until)``: the hour each begins
+    (the first is 0, though that month began before the simulation) and its number (1-12).
+
+    By the rule of :func:`_stamps`, so that a month here is the month a report is assessed in.
+    """
+    first, last = _absolute("month", _stamps(np.asarray([0.0, until]), start, warmup))
+    absolute = np.arange(first, last + 1)
+    begins = absolute.astype("datetime64[M]").astype("datetime64[D]")
+    hours = date_hours(begins, start=start, warmup=warmup)
+    hours[0] = 0.0
+    keep = hours < until
+    return hours[keep], np.asarray(absolute[keep] % 12 + 1)
 
 
 def _layout(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from simsvc.cost import COST_KINDS
 from simsvc.model.depots import base_stock
-from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
+from simsvc.model.faults import HOURS_PER_YEAR, expected_faults, installed_rates
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours
 
@@ -46,6 +46,15 @@ def _ci(estimate: dict[str, Any], digits: int = 1) -> str:
     return f"[{percent(estimate['ci_low'], digits)}, {percent(estimate['ci_high'], digits)}]"
 
 
+def _over_time(scenario: Scenario) -> str:
+    """How changes of the installed base and bursts move the yearly count, if they do."""
+    if not scenario.burst and not any(site.changes for site in scenario.site):
+        return ""
+    simulated = scenario.scenario.warmup + scenario.scenario.horizon
+    mean = expected_faults(scenario) * HOURS_PER_YEAR / simulated
+    return f" at the start; {mean:,.0f} a year on average with changes and bursts"
+
+
 def scenario_summary(scenario: Scenario) -> str:
     """A one-screen summary of what a scenario file contains."""
     s, info = scenario, scenario.scenario
@@ -59,7 +68,7 @@ def scenario_summary(scenario: Scenario) -> str:
         f" {info.replications} replications, seed {info.seed}",
         f"  {len(s.site)} sites, {units} installed units of {len(s.equipment)} kinds;"
         f" zones: {', '.join(f'{z} ({n})' for z, n in sorted(zones.items()))}",
-        f"  expected fault reports: {yearly:,.0f} a year",
+        f"  expected fault reports: {yearly:,.0f} a year{_over_time(s)}",
     ]
     by_severity = Counter[str]()
     for k, equipment in enumerate(s.equipment):

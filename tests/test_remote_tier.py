@@ -98,8 +98,9 @@ def test_a_failed_attempt_delays_the_visit_by_its_time() -> None:
     assert np.allclose(c["remote_start"], c["handover"])  # the desk agent, at once
     assert np.allclose(c["dispatch"], c["handover"] + remote)
     assert (c["assigned"] >= c["dispatch"] - 1e-9).all()
-    trip = c["arrival"] - c["assigned"]  # from base, or 0 if still at the site
-    assert (np.isclose(trip, TRAVEL) | np.isclose(trip, 0.0)).all()
+    trip = c["arrival"] - c["assigned"]  # from base, or from the road home: no longer
+    assert (trip >= -1e-9).all() and (trip <= TRAVEL + 1e-9).all()
+    assert np.isclose(trip, TRAVEL).mean() > 0.7
     assert np.allclose(c["resolution"], c["arrival"] + ONSITE)
     assert not c["remote"].any()
     # the visit clock runs from the failed attempt to the arrival, as the results count it

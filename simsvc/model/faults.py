@@ -1,10 +1,11 @@
 """Fault reports from the installed base.
 
 Each installed unit fails as a Poisson process with ``failures_per_year``; the
-reports of all units together are one Poisson stream whose rate is shaped by the
-optional hourly and weekly profiles (by thinning, keeping the yearly total). Each
-report is assigned to a (site, equipment) pair in proportion to its rate, and
-draws its severity from the equipment's severity mix.
+reports of all units together are one Poisson stream whose rate moves with the
+seasons, the installed base and bursts (piecewise constant: :mod:`.demand`) and is
+shaped by the optional hourly and weekly profiles (by thinning, keeping the yearly
+total). Each report is assigned to a (site, equipment) pair in proportion to the
+pairs' rates at its time, and draws its severity from the equipment's severity mix.
 
 The whole stream is drawn up front from its own random stream, so that it is the
 same whatever the resources: the common random numbers of every comparison.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simsvc.model.calendar import WorkCalendar
+from simsvc.model.demand import BurstSpell, RateSchedule, expected_count, rate_schedule
 from simsvc.scenario.schema import Scenario
 
 HOURS_PER_YEAR = 8760.0
@@ -36,7 +38,8 @@ class FaultStream:
 
 
 def installed_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fault rate per hour of every (site, equipment) pair with units installed."""
+    """Fault rate per hour of every (site, equipment) pair with units installed at the start
+    (``site.equipment``), ignoring seasons, changes and bursts (see :mod:`.demand`)."""
     kind_index = {e.id: k for k, e in enumerate(scenario.equipment)}
     sites, kinds, rates = [], [], []
     for i, site in enumerate(scenario.site):
@@ -50,9 +53,9 @@ def installed_rates(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def expected_faults(scenario: Scenario) -> float:
-    """Expected number of fault reports over warm-up and horizon of one replication."""
-    _, _, rates = installed_rates(scenario)
-    return float(rates.sum()) * (scenario.scenario.warmup + scenario.scenario.horizon)
+    """Expected number of fault reports over warm-up and horizon of one replication
+    (seasons, changes of the installed base and bursts at their mean included)."""
+    return expected_count(scenario, scenario.scenario.warmup + scenario.scenario.horizon)
 
 
 def profile_weight(scenario: Scenario, calendar: WorkCalendar, times: np.ndarray) -> np.ndarray:
@@ -72,24 +75,44 @@ def _relative(weights: list[float]) -> np.ndarray:
 
 
 def sample_faults(
-    scenario: Scenario, calendar: WorkCalendar, rng: np.random.Generator, until: float
+    scenario: Scenario,
+    calendar: WorkCalendar,
+    rng: np.random.Generator,
+    until: float,
+    spells: list[BurstSpell] | None = None,
 ) -> FaultStream:
-    """Draw every fault report in ``[0, until)`` hours."""
-    sites, kinds, rates = installed_rates(scenario)
-    total = float(rates.sum())
+    """Draw every fault report in ``[0, until)`` hours; ``spells`` of bursts from
+    :func:`~simsvc.model.demand.draw_bursts`.
+
+    A non-homogeneous Poisson process by piecewise-constant rates: the count on each
+    segment of the :class:`~simsvc.model.demand.RateSchedule` is Poisson, the times
+    uniform on it; the hourly and weekly profiles then thin them; each report goes to a
+    pair in proportion to the pairs' rates on its segment. With a single segment (no
+    seasons, changes or bursts) these are exactly the draws of a homogeneous stream.
+    """
+    schedule = rate_schedule(scenario, until, spells)
+    totals = schedule.totals()
     peak = 1.0
     if scenario.arrivals is not None:
         hourly = _relative(scenario.arrivals.hourly_profile)
         weekly = _relative(scenario.arrivals.weekly_profile)
         peak = float(hourly.max() * weekly.max())
-    count = rng.poisson(total * peak * until) if total > 0 else 0
-    times = np.sort(rng.uniform(0.0, until, count))
+    bounds = schedule.bounds
+    counts = rng.poisson(totals * peak * np.diff(bounds))
+    times = np.empty(int(counts.sum()))
+    edges = np.concatenate(([0], np.cumsum(counts)))
+    for s in np.flatnonzero(counts).tolist():  # one call per segment: no per-report bounds
+        drawn = rng.uniform(bounds[s], bounds[s + 1], counts[s])
+        if schedule.segments > 1:  # rounding may reach the segment's end: keep it inside
+            drawn = np.minimum(drawn, np.nextafter(bounds[s + 1], -np.inf))
+        times[edges[s] : edges[s + 1]] = drawn
+    times = np.sort(times)
     if peak > 1.0:
-        keep = rng.uniform(0.0, peak, count) < profile_weight(scenario, calendar, times)
+        keep = rng.uniform(0.0, peak, len(times)) < profile_weight(scenario, calendar, times)
         times = times[keep]
+    pair = _choose_pairs(schedule, totals, times, rng)
+    kind = schedule.kind[pair]
     count = len(times)
-    pair = rng.choice(len(rates), size=count, p=rates / total) if count else np.zeros(0, np.int64)
-    kind = kinds[pair]
     severity = np.zeros(count, np.int16)
     severity_index = {s.id: j for j, s in enumerate(scenario.severity)}
     for k, equipment in enumerate(scenario.equipment):
@@ -100,4 +123,29 @@ def sample_faults(
         weights = np.asarray([equipment.severity_mix[i] for i in ids], float)
         codes = np.asarray([severity_index[i] for i in ids], np.int16)
         severity[chosen] = codes[rng.choice(len(ids), size=len(chosen), p=weights / weights.sum())]
-    return FaultStream(time=times, site=sites[pair], equipment=kind, severity=severity)
+    return FaultStream(time=times, site=schedule.site[pair], equipment=kind, severity=severity)
+
+
+def _choose_pairs(
+    schedule: RateSchedule, totals: np.ndarray, times: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """The (site, equipment) pair of each report (``times`` in order), in proportion to the
+    pairs' rates on the segment it falls in: one uniform per report, in report order,
+    looked up in the segment's cumulative shares (what ``rng.choice(pairs, p=rates /
+    total)`` does, segment by segment).
+    """
+    if len(times) == 0:
+        return np.zeros(0, np.int64)
+    uniform = rng.random(len(times))
+    pair = np.zeros(len(times), np.int64)
+    # each segment's times lie in [begin, end), so these are its first and past-last reports
+    edges = np.searchsorted(times, schedule.bounds)
+    edges[0], edges[-1] = 0, len(times)  # one segment: a time rounded onto ``until`` is in it
+    for s, rates in enumerate(schedule.each_rates()):
+        if edges[s + 1] > edges[s] and totals[s] > 0:
+            cdf = (rates / totals[s]).cumsum()
+            cdf /= cdf[-1]
+            pair[edges[s] : edges[s + 1]] = cdf.searchsorted(
+                uniform[edges[s] : edges[s + 1]], side="right"
+            )
+    return pair

@@ -49,6 +49,7 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
+from simsvc.model.demand import draw_bursts
 from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import AgentPool
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
@@ -71,6 +72,7 @@ STREAMS: tuple[str, ...] = (
     "returns",
     "resupply",
     "inspections",
+    "bursts",
 )
 """Named random streams; each source of randomness draws only from its own.
 
@@ -149,8 +151,9 @@ class World:
         self.env = env = simpy.Environment()
         self.calendar = WorkCalendar(scenario.calendar, info.warmup)
         streams = random_streams(seed)
+        spells = draw_bursts(scenario, streams["bursts"], self.window[1])
         self.faults: FaultStream = sample_faults(
-            scenario, self.calendar, streams["arrivals"], self.window[1]
+            scenario, self.calendar, streams["arrivals"], self.window[1], spells
         )
         n_sites, n_bases = len(scenario.site), len(scenario.base)
         places = [s.location for s in scenario.site] + [b.location for b in scenario.base]

@@ -192,6 +192,15 @@ def _dotted(text: str) -> tuple[str, ...]:
     return tuple(p.strip("\"'") for p in parts)
 
 
+def _nested(table: Path, counts: Mapping[Path, int]) -> Path:
+    """A table header inside the latest element of an array of tables: ``[site.equipment]``
+    and ``[[site.changes]]`` are ``site[n].equipment`` and ``site[n].changes``."""
+    for size in range(len(table) - 1, 0, -1):
+        if table[:size] in counts:
+            return (*table[:size], counts[table[:size]], *table[size:])
+    return table
+
+
 def key_lines(text: str) -> dict[Path, int]:
     """The line (1-based) where each table and key of a TOML text is first written."""
     lines: dict[Path, int] = {}
@@ -200,20 +209,14 @@ def key_lines(text: str) -> dict[Path, int]:
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("'", '"')) else raw
         if line.startswith("[["):
-            name = _dotted(line.strip("[] \t"))
+            name = _nested(_dotted(line.strip("[] \t")), counts)
             index = counts.get(name, -1) + 1
             counts[name] = index
             current = (*name, index)
             lines.setdefault(name, number)
             lines.setdefault(current, number)
         elif line.startswith("["):
-            table: Path = _dotted(line.strip("[] \t"))
-            # A sub-table of the latest element of an array of tables: [site.equipment]
-            for size in range(len(table) - 1, 0, -1):
-                if table[:size] in counts:
-                    table = (*table[:size], counts[table[:size]], *table[size:])
-                    break
-            current = table
+            current = _nested(_dotted(line.strip("[] \t")), counts)
             lines.setdefault(current, number)
         else:
             match = _KEY.match(line)

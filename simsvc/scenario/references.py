@@ -8,6 +8,7 @@ business hours in the warm-up and horizon, or every incident would be met at onc
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -112,10 +113,54 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
             for j, site_id in enumerate(insp.sites):
                 if site_id not in sites:
                     yield _unknown(("inspection", i, "sites", j), site_id, "site", sites)
+    yield from _duplicates("burst", (x.id for x in s.burst))
+    for i, burst in enumerate(s.burst):
+        for j, kind in enumerate(burst.equipment or []):
+            if kind not in equipment:
+                yield _unknown(("burst", i, "equipment", j), kind, "equipment", equipment)
+        for j, zone in enumerate(burst.zones or []):
+            if zone not in zones:
+                yield _unknown(("burst", i, "zones", j), zone, "zone", zones)
+    yield from _installed_changes(s, equipment)
     for sev in s.costs.penalty:
         if sev not in severities:
             yield _unknown(("costs", "penalty", sev), sev, "severity", severities)
     yield from _business_clock(s)
+
+
+def _installed_changes(s: Scenario, equipment: set[str]) -> Iterable[Problem]:
+    """Each site's changes name known equipment, fall on or after the day the simulation
+    starts, and never retire more units than are installed at that date."""
+    from simsvc.periods import date_hours
+
+    first_day = s.calendar.start - dt.timedelta(days=math.floor(s.scenario.warmup / 24))
+    for i, site in enumerate(s.site):
+        installed = dict(site.equipment)
+        order = sorted(range(len(site.changes)), key=lambda j: site.changes[j].date)
+        for j in order:
+            change, path = site.changes[j], ("site", i, "changes", j)
+            if change.equipment not in equipment:
+                yield _unknown((*path, "equipment"), change.equipment, "equipment", equipment)
+                continue
+            start = date_hours([change.date], start=s.calendar.start, warmup=s.scenario.warmup)
+            if start[0] < 0:
+                yield Problem(
+                    (*path, "date"),
+                    f"{change.date} is before the simulation starts ([calendar] start"
+                    f" {s.calendar.start} less the warm-up); count those units in"
+                    f" site[{i}].equipment, or date the change {first_day} or later",
+                )
+                continue
+            before = installed.get(change.equipment, 0)
+            installed[change.equipment] = after = before + change.units
+            if after < 0:
+                yield Problem(
+                    (*path, "units"),
+                    f"retiring {-change.units} {change.equipment!r} units on {change.date}"
+                    f" leaves {after} installed ({before} before it; changes apply in date"
+                    " order, file order on the same date)",
+                )
+                installed[change.equipment] = 0
 
 
 def _business_clock_users(s: Scenario) -> list[Path]:

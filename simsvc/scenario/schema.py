@@ -166,6 +166,21 @@ Criterion = Literal["mean", "risk"]
 breach risk's upper bound is at most ``[plan] max_breach_risk``."""
 
 
+def _check_monthly(weights: list[float]) -> list[float]:
+    if len(weights) != 12:
+        raise ValueError(f"expected 12 weights (January first), got {len(weights)}")
+    if not any(w > 0 for w in weights):
+        raise ValueError("at least one weight must be positive")
+    return weights
+
+
+MonthlyWeights = Annotated[
+    list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]], AfterValidator(_check_monthly)
+]
+"""12 relative weights of the fault rate, January first; scaled so that their mean over
+the days of a 365-day year is 1 (see :mod:`simsvc.model.demand`)."""
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -328,6 +343,18 @@ class Equipment(_Table):
     skill: IdRef | None = Field(
         default=None, description="the skill an engineer needs to work on it (a base's skills)"
     )
+    monthly: MonthlyWeights | None = Field(
+        default=None, description="12 relative weights by calendar month; default [arrivals]"
+    )
+
+
+class InstalledChange(_Table):
+    """An entry of ``[[site]] changes``: units of one equipment added from a date (or
+    retired, when ``units`` is negative), from midnight at the start of that date."""
+
+    date: Annotated[dt.date, AfterValidator(_check_start)]
+    equipment: IdRef
+    units: Annotated[WholeNumber, Field(ge=-10_000_000, le=10_000_000)]
 
 
 class Site(_Table):
@@ -341,6 +368,9 @@ class Site(_Table):
         dict[IdRef, Annotated[WholeNumber, Field(ge=0, le=10_000_000)]],
         BeforeValidator(distinct_keys),
     ] = Field(min_length=1)
+    changes: list[InstalledChange] = Field(
+        default_factory=list, description="units added or retired on dates; equipment is the start"
+    )
 
 
 class Inspection(_Table):
@@ -354,6 +384,29 @@ class Inspection(_Table):
     months: list[Annotated[WholeNumber, Field(ge=1, le=12)]] | None = None
 
 
+def _names(value: object) -> object:
+    """One name (``"ahu"``) or a list of names."""
+    return [value] if isinstance(value, str) else value
+
+
+class Burst(_Table):
+    """``[[burst]]``: spells of raised fault rates (storms, power cuts).
+
+    Spells start as a Poisson process of ``per_year`` a year and each lasts ``duration``
+    hours; while one is on, the fault rate of the equipment it covers (``equipment`` at
+    sites in ``zones``; all when left out) is multiplied by ``factor``. Spells that
+    overlap add their excess: two at once give ``1 + 2 (factor - 1)``.
+    """
+
+    id: Id | None = None
+    name: str = ""
+    per_year: Annotated[Number, Field(gt=0, le=1000, allow_inf_nan=False)]
+    duration: Annotated[Duration, Field(gt=0, le=366 * 24.0)]
+    factor: Annotated[Number, Field(ge=1, le=1000, allow_inf_nan=False)]
+    equipment: Annotated[list[IdRef] | None, BeforeValidator(_names), Field(min_length=1)] = None
+    zones: Annotated[list[Id] | None, BeforeValidator(_names), Field(min_length=1)] = None
+
+
 class Travel(_Table):
     """``[travel]``: how engineers get to sites."""
 
@@ -363,13 +416,17 @@ class Travel(_Table):
 
 
 class Arrivals(_Table):
-    """``[arrivals]``: relative weights of fault reports by hour of day and day of week."""
+    """``[arrivals]``: relative weights of fault reports by hour of day, day of week and
+    (for equipment without its own ``monthly``) calendar month."""
 
     hourly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: [1.0] * 24
     )
     weekly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: [1.0] * 7
+    )
+    monthly_profile: MonthlyWeights | None = Field(
+        default=None, description="12 weights by calendar month for equipment without monthly"
     )
 
     @field_validator("hourly_profile")
@@ -453,6 +510,7 @@ class Scenario(_Table):
     equipment: list[Equipment] = Field(min_length=1)
     site: list[Site] = Field(min_length=1)
     inspection: list[Inspection] = Field(default_factory=list)
+    burst: list[Burst] = Field(default_factory=list)
     travel: Travel = Travel()
     arrivals: Arrivals | None = None
     costs: Costs = Costs()

@@ -12,6 +12,7 @@ A path names a field the way the file is written, with tables of ids addressed b
     base.<id>.engineers            depot.<id>.stock.<part>        desk.agents
     severity.<id>.swap_after       commitment.<id>.goal           travel.speed_kmh
     site.<id>.equipment.<kind>     costs.penalty.<severity>       plan.confidence
+    burst.<id>.factor              equipment.<id>.monthly         site.<id>.changes[0].units
 
 The value is what the file would hold there: a number, a text such as ``"30min"`` or
 ``"15%"``, or a table (a dict) such as ``{"dist": "constant", "value": "7d"}``.
@@ -40,6 +41,7 @@ LIST_TABLES = (
     "equipment",
     "site",
     "inspection",
+    "burst",
 )
 """Tables written ``[[name]]``: a path names an item by its id or ``[position]``."""
 
