@@ -1,4 +1,4 @@
-"""Spare stock in depots, one-for-one resupply, and lateral supply between depots.
+"""Spare stock in depots, one-for-one resupply, echelons, and lateral supply between depots.
 
 Each depot holds a base stock ``S`` of each part. Every request at a depot
 starts one resupply order, an (S-1, S) policy: the units on hand plus those on
@@ -6,6 +6,30 @@ order always sum to ``S`` minus the backorders. A request that finds no stock
 waits, first come first served, for the next unit to arrive. By Palm's theorem,
 with Poisson demand at rate ``d`` per hour and resupply time ``T`` hours, the
 units on order are Poisson(dT) and the fill rate is P(Poisson(dT) <= S - 1).
+
+Echelons
+--------
+A depot with a ``supplier`` (a forward depot, say a base's store) orders its
+replacement units from that depot (a central warehouse), not from outside. The
+order is a request at the supplier like any other: counted in the supplier's fill
+rate, it takes a unit on hand, which then travels ``supply_time`` hours to the
+forward depot, and the supplier orders its own replacement in turn. When the
+supplier has no unit on hand the order is backordered there, in one first come,
+first served queue with every other request waiting at the supplier (its other
+children's orders and its own bases' visits): the supplier's next unit to arrive
+goes to the oldest waiting request, and a forward depot's unit then travels
+``supply_time``. A depot without a supplier (the top echelon) is resupplied after
+``resupply`` hours from an unlimited source, as a single depot is. Suppliers form
+a tree of any depth; METRIC (Sherbrooke, 1968) approximates it, and with
+constant times the forward depot's units on order are known exactly
+(``tests/test_theory_echelons.py``).
+
+Lateral supply is between forward depots only, those that supply no other depot:
+when a base's depot is out, the nearest such depot with the part on hand sends it
+by courier. A supplier neither ships laterally to other depots' bases nor draws
+from other depots: it supplies its children, and a base drawing from it
+directly waits for its next unit. A base without a ``depot`` draws from the
+nearest depot that supplies no other.
 """
 
 from __future__ import annotations
@@ -19,20 +43,57 @@ import numpy as np
 import simpy
 
 from simsvc.model.draws import DrawBuffer
-from simsvc.model.travel import great_circle_km
+from simsvc.model.travel import TravelNetwork, great_circle_km
 from simsvc.scenario.schema import Scenario
+from simsvc.scenario.units import Constant, Distribution
+
+
+def suppliers(scenario: Scenario) -> list[int | None]:
+    """Index of each depot's supplier depot; ``None`` for the top echelon."""
+    index = {d.id: j for j, d in enumerate(scenario.depot)}
+    return [index[d.supplier] if d.supplier is not None else None for d in scenario.depot]
+
+
+def forward_depots(scenario: Scenario) -> list[bool]:
+    """Whether each depot supplies no other depot (lateral supply is between these)."""
+    supplying = {j for j in suppliers(scenario) if j is not None}
+    return [j not in supplying for j in range(len(scenario.depot))]
+
+
+def depot_courier_hours(scenario: Scenario) -> np.ndarray:
+    """Planned courier hours between every two depots (the travel time, no random factor)."""
+    places = [d.location for d in scenario.depot]
+    travel = TravelNetwork(scenario.travel, places, 0, 0)
+    hours = [[travel.hours(a, b) for b in range(len(places))] for a in range(len(places))]
+    return np.array(hours).reshape(len(places), len(places))
+
+
+def supply_times(scenario: Scenario, courier_hours: np.ndarray) -> list[Distribution | None]:
+    """Each depot's time (hours) from its supplier: its ``supply_time``, else a constant
+    courier trip from the supplier; ``None`` for a depot without a supplier."""
+    times: list[Distribution | None] = []
+    for j, (depot, supplier) in enumerate(zip(scenario.depot, suppliers(scenario), strict=True)):
+        if supplier is None:
+            times.append(None)
+        elif depot.supply_time is not None:
+            times.append(depot.supply_time)
+        else:
+            times.append(Constant(value=float(courier_hours[supplier][j])))
+    return times
 
 
 def nearest_depot_of_bases(scenario: Scenario) -> list[int | None]:
-    """Index of the depot each base draws from: its own ``depot``, else the nearest one."""
+    """Index of the depot each base draws from: its own ``depot``, else the nearest depot
+    that supplies no other depot."""
     index = {d.id: j for j, d in enumerate(scenario.depot)}
+    candidates = [j for j, forward in enumerate(forward_depots(scenario)) if forward]
     result: list[int | None] = []
     for base in scenario.base:
         if base.depot is not None:
             result.append(index[base.depot])
-        elif scenario.depot:
-            km = [great_circle_km(*base.location, *d.location) for d in scenario.depot]
-            result.append(int(np.argmin(km)))
+        elif candidates:
+            km = [great_circle_km(*base.location, *scenario.depot[j].location) for j in candidates]
+            result.append(candidates[int(np.argmin(km))])
         else:
             result.append(None)
     return result
@@ -49,23 +110,32 @@ def nearest_base_of_sites(scenario: Scenario) -> np.ndarray:
 def installed_units_using(scenario: Scenario) -> dict[tuple[int, str], int]:
     """Installed units per (depot index, part) that may need that part.
 
-    A site counts towards the depot its nearest base draws from; a depot no base
-    draws from counts every site.
+    A site counts towards the depot its nearest base draws from and towards every
+    supplier above that depot; a depot that no base draws from, directly or through
+    the depots it supplies, counts every site.
     """
     base_depot = nearest_depot_of_bases(scenario)
     site_base = nearest_base_of_sites(scenario)
-    served = {base_depot[b] for b in range(len(scenario.base))}
+    above = suppliers(scenario)
+    chains: dict[int | None, set[int]] = {None: set()}
+    for home in set(base_depot):
+        chain, depot = set[int](), home
+        while depot is not None:
+            chain.add(depot)
+            depot = above[depot]
+        chains[home] = chain
+    served = set().union(*chains.values())
     kinds = {e.id: e for e in scenario.equipment}
     units: dict[tuple[int, str], int] = {}
     for i, site in enumerate(scenario.site):
-        home = base_depot[int(site_base[i])]
+        chain = chains[base_depot[int(site_base[i])]]
         for kind, count in site.equipment.items():
             equipment = kinds[kind]
             parts = {p for p, share in equipment.parts.items() if share > 0}
             if equipment.spare_unit:
                 parts.add(equipment.spare_unit)
             for depot in range(len(scenario.depot)):
-                if depot == home or depot not in served:
+                if depot in chain or depot not in served:
                     for part in parts:
                         units[depot, part] = units.get((depot, part), 0) + count
     return units
@@ -96,8 +166,38 @@ def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     return levels
 
 
+class LevelHours:
+    """A level that changes by steps (units on hand, backorders) and its integral over the
+    counting window (unit-hours); divided by the window's length, its time average."""
+
+    __slots__ = ("end", "hours", "level", "since", "start")
+
+    def __init__(self, level: int, window: tuple[float, float]) -> None:
+        self.level = level
+        self.start, self.end = window
+        self.since = 0.0
+        self.hours = 0.0
+
+    def change(self, now: float, by: int) -> None:
+        """Add ``by`` to the level at time ``now`` (hours)."""
+        self.accumulate(now)
+        self.level += by
+
+    def accumulate(self, now: float) -> None:
+        """Add the window's unit-hours from the last change up to ``now``."""
+        overlap = max(0.0, min(now, self.end) - max(self.since, self.start))
+        self.hours += self.level * overlap
+        self.since = now
+
+
 class DepotNetwork:
-    """Stock on hand, resupply orders and backorders of every depot and part."""
+    """Stock on hand, resupply orders and backorders of every depot and part.
+
+    Counters (over the counting window): ``requests`` and ``filled`` per depot and per
+    (depot, part) (a supplier's requests include its children's orders); unit-hours of
+    backorders per depot (``backorder_hours``) and per (depot, part), and of units on hand
+    per (depot, part) (``on_hand_hours``).
+    """
 
     def __init__(
         self,
@@ -106,9 +206,12 @@ class DepotNetwork:
         resupply: Sequence[np.random.Generator],
         courier_hours: np.ndarray,
         window: tuple[float, float],
+        supply: Sequence[np.random.Generator | None] = (),
     ) -> None:
         """``resupply``: one generator per depot for its lead times, so that one depot's
-        lead times do not depend on the order of the other depots' demand."""
+        lead times do not depend on the order of the other depots' demand; ``supply``: one
+        per depot for its supply times from its supplier (``None`` for a depot without a
+        supplier; may be empty when no depot has one)."""
         self.env = env
         self.part_index = {p.id: k for k, p in enumerate(scenario.part)}
         levels = base_stock(scenario)
@@ -123,15 +226,57 @@ class DepotNetwork:
             for d, rng in zip(scenario.depot, resupply, strict=True)
         ]
         self._resupply_mean = [d.resupply.mean for d in scenario.depot]
+        self.supplier = suppliers(scenario)
+        times = supply_times(scenario, courier_hours)
+        generators = list(supply) or [None] * len(times)
+        self._supply: list[DrawBuffer | None] = []
+        for depot, (time, rng) in enumerate(zip(times, generators, strict=True)):
+            if time is None:
+                self._supply.append(None)
+            elif rng is None:
+                raise ValueError(f"depot {depot} has a supplier but no supply stream")
+            else:
+                self._supply.append(DrawBuffer(time.sample, rng))
+        self._supply_mean = [t.mean if t is not None else 0.0 for t in times]
+        # Tickets number the requests that wait at a depot, in queue order: a forward
+        # depot's orders waiting at its supplier are known by their tickets there.
+        self._issued = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._released = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._upstream: list[list[deque[int]]] = [
+            [deque() for _ in scenario.part] for _ in scenario.depot
+        ]
         self.courier_hours = courier_hours
-        self._lateral_order = [list(np.argsort(row, kind="stable")) for row in courier_hours]
+        forward = forward_depots(scenario)
+        self._lateral_order = [
+            [int(j) for j in np.argsort(row, kind="stable") if forward[j] and j != depot]
+            if forward[depot]
+            else []
+            for depot, row in enumerate(courier_hours)
+        ]
         self.window = window
         n = len(scenario.depot)
         self.requests = [0] * n
         self.filled = [0] * n
-        self._backorders = [0] * n
-        self._since = [0.0] * n
-        self.backorder_hours = [0.0] * n
+        self._backorders = [LevelHours(0, window) for _ in range(n)]
+        self.part_requests = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self.part_filled = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._part_backorders = [[LevelHours(0, window) for _ in row] for row in self.levels]
+        self._on_hand = [[LevelHours(level, window) for level in row] for row in self.levels]
+
+    @property
+    def backorder_hours(self) -> list[float]:
+        """Unit-hours of backorders per depot in the counting window."""
+        return [level.hours for level in self._backorders]
+
+    @property
+    def part_backorder_hours(self) -> list[list[float]]:
+        """Unit-hours of backorders per (depot, part) in the counting window."""
+        return [[level.hours for level in row] for row in self._part_backorders]
+
+    @property
+    def on_hand_hours(self) -> list[list[float]]:
+        """Unit-hours of stock on hand per (depot, part) in the counting window."""
+        return [[level.hours for level in row] for row in self._on_hand]
 
     def has_stock(self, depot: int, part: int) -> bool:
         """Whether a unit is on hand now."""
@@ -143,45 +288,98 @@ class DepotNetwork:
         if self.window[0] <= self.env.now < self.window[1]:
             self.requests[depot] += 1
             self.filled[depot] += served
+            self.part_requests[depot][part] += 1
+            self.part_filled[depot][part] += served
         return served
 
     def take(self, depot: int, part: int) -> None:
         """Take a unit on hand and order its replacement."""
         self.on_hand[depot][part] -= 1
+        self._on_hand[depot][part].change(self.env.now, -1)
         self._order(depot, part)
 
     def latest_arrival(self, depot: int, part: int) -> float:
-        """When a request made now would get its unit at the latest (see :meth:`backorder`);
-        with nothing on order, now plus the mean resupply time."""
-        due = self.due[depot][part]
-        ahead = len(self.waiting[depot][part])
-        if ahead < len(due):
-            return due[ahead]
-        return self.env.now + self._resupply_mean[depot]
+        """When a request made now would get its unit (see :meth:`backorder`): at the latest
+        at a depot without a supplier, where with nothing on order it is now plus the mean
+        resupply time; an estimate at a depot with one (:meth:`_expected_arrival`)."""
+        return self._expected_arrival(depot, part, len(self.waiting[depot][part]))
 
     def nearest_with_stock(self, depot: int, part: int) -> int | None:
-        """The depot nearest to ``depot`` (not itself) with the part on hand."""
+        """The depot nearest to ``depot`` (not itself) with the part on hand; only between
+        depots that supply no other depot (a supplier has no lateral supply)."""
         for other in self._lateral_order[depot]:
-            if other != depot and self.on_hand[other][part] > 0:
-                return int(other)
+            if self.on_hand[other][part] > 0:
+                return other
         return None
 
     def backorder(self, depot: int, part: int, on_arrival: Callable[[], None]) -> float:
-        """Order a unit and wait for the next one to arrive; return the latest arrival time.
+        """Order a unit and wait for the next one to arrive; return when it should arrive.
 
         Units arrive in due order and go to waiting requests first come, first
-        served, so the k-th waiting request gets the k-th earliest unit on order at
-        the latest (a later order with a shorter resupply can only bring it sooner).
+        served, so at a depot without a supplier the k-th waiting request gets the
+        k-th earliest unit on order at the latest (a later order with a shorter
+        resupply can only bring it sooner).
         """
         self._order(depot, part)
-        queue = self.waiting[depot][part]
-        estimate = self.due[depot][part][len(queue)]
-        queue.append(on_arrival)
-        self._count_backorders(depot, +1)
+        estimate = self._expected_arrival(depot, part, len(self.waiting[depot][part]))
+        self._wait(depot, part, on_arrival)
         return estimate
 
+    def _expected_arrival(self, depot: int, part: int, ahead: int) -> float:
+        """When the unit for a request with ``ahead`` requests waiting before it should
+        reach ``depot`` (hours): the ``ahead``-th earliest unit in transit, else, for an
+        order still waiting at the supplier, the supplier's estimate for it plus the mean
+        supply time; for a new order, now plus the mean resupply or supply time (after the
+        supplier's estimate, when it is out)."""
+        due = self.due[depot][part]
+        if ahead < len(due):
+            return due[ahead]
+        supplier = self.supplier[depot]
+        if supplier is None:
+            return self.env.now + self._resupply_mean[depot]
+        upstream = self._upstream[depot][part]
+        beyond = ahead - len(due)
+        if beyond < len(upstream):
+            place = upstream[beyond] - self._released[supplier][part]
+        elif self.on_hand[supplier][part] > 0:
+            return self.env.now + self._supply_mean[depot]
+        else:
+            place = len(self.waiting[supplier][part])
+        return self._expected_arrival(supplier, part, place) + self._supply_mean[depot]
+
+    def _wait(self, depot: int, part: int, on_arrival: Callable[[], None]) -> int:
+        """Queue a request for the next unit to arrive at ``depot``; return its ticket."""
+        self.waiting[depot][part].append(on_arrival)
+        ticket = self._issued[depot][part]
+        self._issued[depot][part] += 1
+        self._count_backorders(depot, part, +1)
+        return ticket
+
     def _order(self, depot: int, part: int) -> None:
-        arrival = self.env.now + self._resupply[depot].next()
+        """Order a replacement unit: from outside, or from the depot's supplier."""
+        supplier = self.supplier[depot]
+        if supplier is None:
+            self._expect(depot, part, self.env.now + self._resupply[depot].next())
+        elif self.request(supplier, part):
+            self.take(supplier, part)
+            self._ship(depot, part)
+        else:
+            self._order(supplier, part)
+            ticket = self._wait(supplier, part, lambda: self._release(depot, part))
+            self._upstream[depot][part].append(ticket)
+
+    def _release(self, depot: int, part: int) -> None:
+        """A unit reached the supplier for the oldest order of ``depot`` waiting there."""
+        self._upstream[depot][part].popleft()
+        self._ship(depot, part)
+
+    def _ship(self, depot: int, part: int) -> None:
+        """A unit leaves the supplier of ``depot`` for it: it arrives after the supply time."""
+        supply = self._supply[depot]
+        assert supply is not None, "only a depot with a supplier is shipped to"
+        self._expect(depot, part, self.env.now + supply.next())
+
+    def _expect(self, depot: int, part: int, arrival: float) -> None:
         bisect.insort(self.due[depot][part], arrival)
         event = self.env.timeout(arrival - self.env.now)
         event.callbacks.append(lambda _: self._arrive(depot, part))
@@ -190,22 +388,22 @@ class DepotNetwork:
         self.due[depot][part].pop(0)
         queue = self.waiting[depot][part]
         if queue:
-            self._count_backorders(depot, -1)
+            self._count_backorders(depot, part, -1)
+            self._released[depot][part] += 1
             queue.popleft()()
         else:
             self.on_hand[depot][part] += 1
+            self._on_hand[depot][part].change(self.env.now, +1)
 
-    def _count_backorders(self, depot: int, change: int) -> None:
-        self._accumulate(depot, self.env.now)
-        self._backorders[depot] += change
-
-    def _accumulate(self, depot: int, now: float) -> None:
-        start, end = self.window
-        overlap = max(0.0, min(now, end) - max(self._since[depot], start))
-        self.backorder_hours[depot] += self._backorders[depot] * overlap
-        self._since[depot] = now
+    def _count_backorders(self, depot: int, part: int, change: int) -> None:
+        now = self.env.now
+        self._backorders[depot].change(now, change)
+        self._part_backorders[depot][part].change(now, change)
 
     def close(self) -> None:
-        """Account backorders up to the end of the counting window."""
-        for depot in range(len(self._backorders)):
-            self._accumulate(depot, max(self.env.now, self.window[1]))
+        """Account backorders and stock up to the end of the counting window."""
+        now = max(self.env.now, self.window[1])
+        for depot, backorders in enumerate(self._backorders):
+            backorders.accumulate(now)
+            for level in (*self._part_backorders[depot], *self._on_hand[depot]):
+                level.accumulate(now)

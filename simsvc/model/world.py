@@ -49,7 +49,7 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
-from simsvc.model.depots import DepotNetwork
+from simsvc.model.depots import DepotNetwork, depot_courier_hours
 from simsvc.model.desk import ServiceDesk
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
@@ -71,6 +71,7 @@ STREAMS: tuple[str, ...] = (
     "returns",
     "resupply",
     "inspections",
+    "supply",
 )
 """Named random streams; each source of randomness draws only from its own.
 
@@ -80,9 +81,10 @@ remove a name (that would change every draw of every stream after it); add a new
 stream at the end. A stream no longer drawn from keeps its place.
 ``tests/test_engine.py`` pins the names in order.
 
-Draws that belong to one depot or one base (resupply lead times, trips back to base)
-come from a child of their stream per depot or base (:func:`member_streams`), so that
-one depot's or base's demand does not shift another's draws.
+Draws that belong to one depot or one base (resupply lead times, supply times from a
+supplier depot, trips back to base) come from a child of their stream per depot or base
+(:func:`member_streams`), so that one depot's or base's demand does not shift another's
+draws.
 """
 
 FOLLOW_UP_HOURS = 365 * 24.0
@@ -133,6 +135,10 @@ class ReplicationOutcome:
     depot_requests: list[int]
     depot_filled: list[int]
     depot_backorder_hours: list[float]
+    depot_part_requests: list[list[int]]
+    depot_part_filled: list[list[int]]
+    depot_part_backorder_hours: list[list[float]]
+    depot_on_hand_hours: list[list[float]]
     inspections_done: int
     still_open: int
 
@@ -192,12 +198,18 @@ class World:
                 lambda incident: self.incidents.answered(incident),
                 self.window,
             )
-        depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
-        courier = np.array(
-            [[self.travel.hours(a, b) for b in depot_places] for a in depot_places]
-        ).reshape(len(depot_places), len(depot_places))
-        resupply = member_streams(seed, "resupply", len(scenario.depot))
-        self.depots = DepotNetwork(env, scenario, resupply, courier, self.window)
+        n_depots = len(scenario.depot)
+        resupply = member_streams(seed, "resupply", n_depots)
+        supply: list[np.random.Generator | None] = []
+        if any(d.supplier is not None for d in scenario.depot):
+            supply = [
+                rng if depot.supplier is not None else None
+                for depot, rng in zip(
+                    scenario.depot, member_streams(seed, "supply", n_depots), strict=True
+                )
+            ]
+        courier = depot_courier_hours(scenario)
+        self.depots = DepotNetwork(env, scenario, resupply, courier, self.window, supply)
         self.incidents = IncidentFlow(
             env,
             scenario,
@@ -276,6 +288,10 @@ class World:
             depot_requests=self.depots.requests,
             depot_filled=self.depots.filled,
             depot_backorder_hours=self.depots.backorder_hours,
+            depot_part_requests=self.depots.part_requests,
+            depot_part_filled=self.depots.part_filled,
+            depot_part_backorder_hours=self.depots.part_backorder_hours,
+            depot_on_hand_hours=self.depots.on_hand_hours,
             inspections_done=self.inspections.done,
             still_open=self.incidents.still_open,
         )

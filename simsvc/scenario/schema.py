@@ -255,7 +255,13 @@ class Base(_Table):
 
 
 class Depot(_Table):
-    """``[[depot]]``: spare stock per part and its one-for-one resupply."""
+    """``[[depot]]``: spare stock per part and its one-for-one resupply.
+
+    A depot with a ``supplier`` (another depot's id) is resupplied from that depot's
+    stock, each unit ``supply_time`` hours after it leaves the supplier (default: the
+    courier time between the two depots); a depot without one is resupplied after
+    ``resupply`` hours from an unlimited source (see :mod:`simsvc.model.depots`).
+    """
 
     id: Id
     name: str = ""
@@ -264,6 +270,8 @@ class Depot(_Table):
         default_factory=dict
     )
     resupply: Distribution = Constant(value=14 * 24.0)
+    supplier: IdRef | None = None
+    supply_time: Distribution | None = None
 
 
 class Part(_Table):
