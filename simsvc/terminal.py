@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simsvc.model.depots import base_stock
+from simsvc.model.depots import base_stock, lead_time_hours
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours
@@ -120,12 +120,15 @@ def scenario_summary(scenario: Scenario) -> str:
     lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}")
     if s.depot:
         levels = base_stock(s)
-        for d in s.depot:
+        lead_times = lead_time_hours(s)
+        for j, d in enumerate(s.depot):
             stock = ", ".join(f"{p.id} {levels[d.id, p.id]}" for p in s.part)
-            lines.append(
-                f"  depot {d.id}: {stock or 'no parts'};"
-                f" resupply {_hours(d.resupply.mean)} on average"
+            source = (
+                f"from {d.supplier} in {_hours(lead_times[j])} on average"
+                if d.supplier is not None
+                else f"resupply {_hours(d.resupply.mean)} on average"
             )
+            lines.append(f"  depot {d.id}: {stock or 'no parts'}; {source}")
     else:
         lines.append("  no depots: visits never need parts")
     for insp in s.inspection:

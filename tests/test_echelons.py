@@ -269,3 +269,15 @@ resupply = "10d"
         assert table.loc[depot, "mean_on_hand"] == pytest.approx(row["mean_on_hand"])
     assert data["national"]["fill_rate"]["mean"] < 1  # it is short: its child waits
     assert not math.isnan(table.loc["national", "fill_rate"])
+
+
+def test_the_planner_sees_a_suppliers_demand_and_a_forward_depots_lead_time() -> None:
+    from simsvc.model.depots import lead_time_hours
+    from simsvc.planner.analytic import offered_loads
+
+    scenario = simsvc.parse_scenario(NETWORK)
+    demand = offered_loads(scenario).part_demand
+    assert demand[NORTH, PSU] == pytest.approx(10 * 5 / 8760)
+    assert demand[SOUTH, PSU] == pytest.approx(30 * 5 / 8760)
+    assert demand[CENTRAL, PSU] == pytest.approx(demand[NORTH, PSU] + demand[SOUTH, PSU])
+    assert lead_time_hours(scenario) == [10.0, 20.0, 100.0]

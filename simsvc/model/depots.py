@@ -82,6 +82,16 @@ def supply_times(scenario: Scenario, courier_hours: np.ndarray) -> list[Distribu
     return times
 
 
+def lead_time_hours(scenario: Scenario) -> list[float]:
+    """Each depot's mean lead time (hours) when its supplier is never out: its mean supply
+    time from the supplier, else its mean resupply time (what Palm's theorem takes)."""
+    times = supply_times(scenario, depot_courier_hours(scenario))
+    return [
+        time.mean if time is not None else depot.resupply.mean
+        for depot, time in zip(scenario.depot, times, strict=True)
+    ]
+
+
 def nearest_depot_of_bases(scenario: Scenario) -> list[int | None]:
     """Index of the depot each base draws from: its own ``depot``, else the nearest depot
     that supplies no other depot."""
