@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simsvc.model.depots import base_stock, lead_time_hours
+from simsvc.model.depots import base_stock, depot_courier_hours, repair_times, supply_times
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours
@@ -120,14 +120,17 @@ def scenario_summary(scenario: Scenario) -> str:
     lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}")
     if s.depot:
         levels = base_stock(s)
-        lead_times = lead_time_hours(s)
-        for j, d in enumerate(s.depot):
+        supply = supply_times(s, depot_courier_hours(s))
+        repairs = repair_times(s)
+        for d, time, repair in zip(s.depot, supply, repairs, strict=True):
             stock = ", ".join(f"{p.id} {levels[d.id, p.id]}" for p in s.part)
             source = (
-                f"from {d.supplier} in {_hours(lead_times[j])} on average"
-                if d.supplier is not None
+                f"from {d.supplier} in {_hours(time.mean)} on average"
+                if d.supplier is not None and time is not None
                 else f"resupply {_hours(d.resupply.mean)} on average"
             )
+            if repair is not None:
+                source += f"; repairs in {_hours(repair.mean)} on average"
             lines.append(f"  depot {d.id}: {stock or 'no parts'}; {source}")
     else:
         lines.append("  no depots: visits never need parts")

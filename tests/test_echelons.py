@@ -99,7 +99,14 @@ def network(text: str = NETWORK) -> tuple[simpy.Environment, DepotNetwork]:
     env = simpy.Environment()
     rngs = [np.random.default_rng(k) for k in range(len(scenario.depot))]
     depots = DepotNetwork(
-        env, scenario, rngs, depot_courier_hours(scenario), (0.0, 1e9), supply=rngs
+        env,
+        scenario,
+        rngs,
+        depot_courier_hours(scenario),
+        (0.0, 1e9),
+        supply=rngs,
+        repair=[np.random.default_rng(10 + k) for k in range(len(rngs))],
+        condemnation=[np.random.default_rng(20 + k) for k in range(len(rngs))],
     )
     return env, depots
 
@@ -280,4 +287,50 @@ def test_the_planner_sees_a_suppliers_demand_and_a_forward_depots_lead_time() ->
     assert demand[NORTH, PSU] == pytest.approx(10 * 5 / 8760)
     assert demand[SOUTH, PSU] == pytest.approx(30 * 5 / 8760)
     assert demand[CENTRAL, PSU] == pytest.approx(demand[NORTH, PSU] + demand[SOUTH, PSU])
-    assert lead_time_hours(scenario) == [10.0, 20.0, 100.0]
+    assert lead_time_hours(scenario) == [[10.0], [20.0], [100.0]]
+
+
+# -- repairable parts ---------------------------------------------------------------------------
+
+
+def test_a_failed_unit_is_repaired_where_it_was_taken_and_condemned_units_are_ordered() -> None:
+    text = NETWORK.replace('[[part]]\nid = "psu"', '[[part]]\nid = "psu"\nrepairable = true')
+    text = text.replace('supply_time = "10h"', 'supply_time = "10h"\nrepair_time = "3h"')
+    _, depots = network(text)
+    depots.take(NORTH, PSU)
+    assert depots.due[NORTH][PSU] == [3.0]  # back from repair, nothing asked of the warehouse
+    assert depots.on_hand[CENTRAL][PSU] == 1 and depots.requests[CENTRAL] == 0
+    depots.take(SOUTH, PSU)  # the south store does not repair: it orders from the warehouse
+    assert depots.on_hand[CENTRAL][PSU] == 0 and depots.due[SOUTH][PSU] == [20.0]
+    scrapped = text.replace("repairable = true", "repairable = true\ncondemnation = 1.0")
+    _, depots = network(scrapped)
+    depots.take(NORTH, PSU)
+    assert depots.due[NORTH][PSU] == [10.0] and depots.on_hand[CENTRAL][PSU] == 0
+
+
+def test_a_repairable_part_without_a_repairing_depot_is_a_consumable_bit_for_bit() -> None:
+    plain = simsvc.parse_scenario(NETWORK)
+    marked = simsvc.parse_scenario(
+        NETWORK.replace('[[part]]\nid = "psu"', '[[part]]\nid = "psu"\nrepairable = true')
+    )
+    first = simsvc.run_experiment(plain, replications=2, seed=5, workers=1).to_dict()
+    second = simsvc.run_experiment(marked, replications=2, seed=5, workers=1).to_dict()
+    assert first["depots"] == second["depots"] and first["commitments"] == second["commitments"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            '[[part]]\nid = "psu"',
+            '[[part]]\nid = "psu"\ncondemnation = 0.1',
+            "part[0].condemnation",
+        ),
+        ('[[part]]\nid = "psu"', '[[part]]\nid = "psu"\nrepairable = 1', "part[0].repairable"),
+    ],
+    ids=["condemnation-without-repairable", "repairable-not-a-boolean"],
+)
+def test_bad_repairables_are_errors_naming_the_key_path(old: str, new: str, path: str) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        simsvc.parse_scenario(NETWORK.replace(old, new))
+    assert path in str(raised.value)

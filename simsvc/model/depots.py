@@ -82,14 +82,33 @@ def supply_times(scenario: Scenario, courier_hours: np.ndarray) -> list[Distribu
     return times
 
 
-def lead_time_hours(scenario: Scenario) -> list[float]:
-    """Each depot's mean lead time (hours) when its supplier is never out: its mean supply
-    time from the supplier, else its mean resupply time (what Palm's theorem takes)."""
-    times = supply_times(scenario, depot_courier_hours(scenario))
-    return [
-        time.mean if time is not None else depot.resupply.mean
-        for depot, time in zip(scenario.depot, times, strict=True)
-    ]
+def repair_times(scenario: Scenario) -> list[Distribution | None]:
+    """Each depot's repair time (hours) of repairable parts; ``None`` where it does not
+    repair (its failed units are replaced like consumables) or no part is repairable."""
+    if not any(p.repairable for p in scenario.part):
+        return [None] * len(scenario.depot)
+    return [d.repair_time for d in scenario.depot]
+
+
+def lead_time_hours(scenario: Scenario) -> list[list[float]]:
+    """Mean hours per depot and part from a request until the unit taken is replaced, when
+    the supplier is never out (what Palm's theorem takes): the mean supply time from the
+    supplier, else the mean resupply time; for a repairable part at a depot that repairs,
+    the mix of the repair time and, for the condemned share, that replacement time."""
+    supply = supply_times(scenario, depot_courier_hours(scenario))
+    repairs = repair_times(scenario)
+    hours: list[list[float]] = []
+    for depot, time, repair in zip(scenario.depot, supply, repairs, strict=True):
+        replace = time.mean if time is not None else depot.resupply.mean
+        row = []
+        for part in scenario.part:
+            if part.repairable and repair is not None:
+                scrap = part.condemnation
+                row.append((1 - scrap) * repair.mean + scrap * replace)
+            else:
+                row.append(replace)
+        hours.append(row)
+    return hours
 
 
 def nearest_depot_of_bases(scenario: Scenario) -> list[int | None]:
@@ -176,6 +195,28 @@ def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     return levels
 
 
+def _uniform(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.uniform(size=size)
+
+
+def _draw_buffers(
+    samplers: Sequence[Callable[[np.random.Generator, int], np.ndarray] | None],
+    generators: Sequence[np.random.Generator | None],
+    what: str,
+) -> list[DrawBuffer | None]:
+    """One :class:`DrawBuffer` per depot that draws (``None`` where its sampler is)."""
+    streams = list(generators) or [None] * len(samplers)
+    buffers: list[DrawBuffer | None] = []
+    for depot, (sampler, rng) in enumerate(zip(samplers, streams, strict=True)):
+        if sampler is None:
+            buffers.append(None)
+        elif rng is None:
+            raise ValueError(f"depot {depot} draws from a {what} stream but has none")
+        else:
+            buffers.append(DrawBuffer(sampler, rng))
+    return buffers
+
+
 class LevelHours:
     """A level that changes by steps (units on hand, backorders) and its integral over the
     counting window (unit-hours); divided by the window's length, its time average."""
@@ -217,11 +258,14 @@ class DepotNetwork:
         courier_hours: np.ndarray,
         window: tuple[float, float],
         supply: Sequence[np.random.Generator | None] = (),
+        repair: Sequence[np.random.Generator | None] = (),
+        condemnation: Sequence[np.random.Generator | None] = (),
     ) -> None:
         """``resupply``: one generator per depot for its lead times, so that one depot's
-        lead times do not depend on the order of the other depots' demand; ``supply``: one
-        per depot for its supply times from its supplier (``None`` for a depot without a
-        supplier; may be empty when no depot has one)."""
+        lead times do not depend on the order of the other depots' demand; likewise
+        ``supply`` for supply times from a supplier, ``repair`` for repair times and
+        ``condemnation`` for the draws that scrap failed units (``None`` for a depot that
+        does not draw them; empty when no depot does)."""
         self.env = env
         self.part_index = {p.id: k for k, p in enumerate(scenario.part)}
         levels = base_stock(scenario)
@@ -238,16 +282,23 @@ class DepotNetwork:
         self._resupply_mean = [d.resupply.mean for d in scenario.depot]
         self.supplier = suppliers(scenario)
         times = supply_times(scenario, courier_hours)
-        generators = list(supply) or [None] * len(times)
-        self._supply: list[DrawBuffer | None] = []
-        for depot, (time, rng) in enumerate(zip(times, generators, strict=True)):
-            if time is None:
-                self._supply.append(None)
-            elif rng is None:
-                raise ValueError(f"depot {depot} has a supplier but no supply stream")
-            else:
-                self._supply.append(DrawBuffer(time.sample, rng))
+        self._supply = _draw_buffers(
+            [t.sample if t is not None else None for t in times], supply, "supply"
+        )
         self._supply_mean = [t.mean if t is not None else 0.0 for t in times]
+        self._repairable = [p.repairable for p in scenario.part]
+        self._condemnation = [p.condemnation for p in scenario.part]
+        repairs = repair_times(scenario)
+        self._repair = _draw_buffers(
+            [t.sample if t is not None else None for t in repairs], repair, "repair"
+        )
+        self._repair_mean = [t.mean if t is not None else 0.0 for t in repairs]
+        scraps = [_uniform if t is not None else None for t in repairs]
+        self._condemn = _draw_buffers(
+            scraps if any(self._condemnation) else [None] * len(repairs),
+            condemnation,
+            "condemnation",
+        )
         # Tickets number the requests that wait at a depot, in queue order: a forward
         # depot's orders waiting at its supplier are known by their tickets there.
         self._issued = [[0 for _ in scenario.part] for _ in scenario.depot]
@@ -303,10 +354,10 @@ class DepotNetwork:
         return served
 
     def take(self, depot: int, part: int) -> None:
-        """Take a unit on hand and order its replacement."""
-        self.on_hand[depot][part] -= 1
-        self._on_hand[depot][part].change(self.env.now, -1)
-        self._order(depot, part)
+        """Take a unit on hand for a visit or a swap; the failed unit it replaces goes to
+        repair here, or its replacement is ordered (:meth:`_replace_failed`)."""
+        self._remove(depot, part)
+        self._replace_failed(depot, part)
 
     def latest_arrival(self, depot: int, part: int) -> float:
         """When a request made now would get its unit (see :meth:`backorder`): at the latest
@@ -330,7 +381,7 @@ class DepotNetwork:
         k-th earliest unit on order at the latest (a later order with a shorter
         resupply can only bring it sooner).
         """
-        self._order(depot, part)
+        self._replace_failed(depot, part)
         estimate = self._expected_arrival(depot, part, len(self.waiting[depot][part]))
         self._wait(depot, part, on_arrival)
         return estimate
@@ -345,12 +396,14 @@ class DepotNetwork:
         if ahead < len(due):
             return due[ahead]
         supplier = self.supplier[depot]
-        if supplier is None:
-            return self.env.now + self._resupply_mean[depot]
         upstream = self._upstream[depot][part]
         beyond = ahead - len(due)
-        if beyond < len(upstream):
+        if supplier is not None and beyond < len(upstream):
             place = upstream[beyond] - self._released[supplier][part]
+        elif self._repair[depot] is not None and self._repairable[part]:
+            return self.env.now + self._repair_mean[depot]
+        elif supplier is None:
+            return self.env.now + self._resupply_mean[depot]
         elif self.on_hand[supplier][part] > 0:
             return self.env.now + self._supply_mean[depot]
         else:
@@ -365,13 +418,35 @@ class DepotNetwork:
         self._count_backorders(depot, part, +1)
         return ticket
 
+    def _remove(self, depot: int, part: int) -> None:
+        self.on_hand[depot][part] -= 1
+        self._on_hand[depot][part].change(self.env.now, -1)
+
+    def _replace_failed(self, depot: int, part: int) -> None:
+        """A failed unit comes back to ``depot``: a repairable part is repaired here when the
+        depot repairs, unless condemned; else (and when condemned) a replacement is ordered."""
+        repair = self._repair[depot]
+        if repair is not None and self._repairable[part] and not self._condemned(depot, part):
+            self._expect(depot, part, self.env.now + repair.next())
+        else:
+            self._order(depot, part)
+
+    def _condemned(self, depot: int, part: int) -> bool:
+        share = self._condemnation[part]
+        if share <= 0:
+            return False
+        draws = self._condemn[depot]
+        assert draws is not None, "a repairing depot draws condemnations"
+        return draws.next() < share
+
     def _order(self, depot: int, part: int) -> None:
         """Order a replacement unit: from outside, or from the depot's supplier."""
         supplier = self.supplier[depot]
         if supplier is None:
             self._expect(depot, part, self.env.now + self._resupply[depot].next())
         elif self.request(supplier, part):
-            self.take(supplier, part)
+            self._remove(supplier, part)  # a good unit leaves; no failed one comes back
+            self._order(supplier, part)
             self._ship(depot, part)
         else:
             self._order(supplier, part)

@@ -49,7 +49,7 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
-from simsvc.model.depots import DepotNetwork, depot_courier_hours
+from simsvc.model.depots import DepotNetwork, depot_courier_hours, repair_times
 from simsvc.model.desk import ServiceDesk
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
@@ -72,6 +72,8 @@ STREAMS: tuple[str, ...] = (
     "resupply",
     "inspections",
     "supply",
+    "repair_shop",
+    "condemnation",
 )
 """Named random streams; each source of randomness draws only from its own.
 
@@ -82,9 +84,9 @@ stream at the end. A stream no longer drawn from keeps its place.
 ``tests/test_engine.py`` pins the names in order.
 
 Draws that belong to one depot or one base (resupply lead times, supply times from a
-supplier depot, trips back to base) come from a child of their stream per depot or base
-(:func:`member_streams`), so that one depot's or base's demand does not shift another's
-draws.
+supplier depot, repair times and condemnations of repairable parts, trips back to base)
+come from a child of their stream per depot or base (:func:`member_streams`), so that one
+depot's or base's demand does not shift another's draws.
 """
 
 FOLLOW_UP_HOURS = 365 * 24.0
@@ -119,6 +121,17 @@ def member_streams(
         )
         for m in range(members)
     ]
+
+
+def depot_streams(
+    seed: np.random.SeedSequence, name: str, drawing: list[bool]
+) -> list[np.random.Generator | None]:
+    """The member streams of ``name`` for the depots that draw from it (``None`` for the
+    others); empty when none does, so that a scenario without them creates none."""
+    if not any(drawing):
+        return []
+    members = member_streams(seed, name, len(drawing))
+    return [rng if draws else None for rng, draws in zip(members, drawing, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -198,18 +211,18 @@ class World:
                 lambda incident: self.incidents.answered(incident),
                 self.window,
             )
-        n_depots = len(scenario.depot)
-        resupply = member_streams(seed, "resupply", n_depots)
-        supply: list[np.random.Generator | None] = []
-        if any(d.supplier is not None for d in scenario.depot):
-            supply = [
-                rng if depot.supplier is not None else None
-                for depot, rng in zip(
-                    scenario.depot, member_streams(seed, "supply", n_depots), strict=True
-                )
-            ]
-        courier = depot_courier_hours(scenario)
-        self.depots = DepotNetwork(env, scenario, resupply, courier, self.window, supply)
+        resupply = member_streams(seed, "resupply", len(scenario.depot))
+        repairs = [t is not None for t in repair_times(scenario)]
+        self.depots = DepotNetwork(
+            env,
+            scenario,
+            resupply,
+            depot_courier_hours(scenario),
+            self.window,
+            supply=depot_streams(seed, "supply", [d.supplier is not None for d in scenario.depot]),
+            repair=depot_streams(seed, "repair_shop", repairs),
+            condemnation=depot_streams(seed, "condemnation", repairs),
+        )
         self.incidents = IncidentFlow(
             env,
             scenario,

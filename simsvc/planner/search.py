@@ -79,7 +79,8 @@ def analytic_start(space: PlanSpace) -> Candidate:
     stock = []
     for key in space.stock_keys:
         demand = loads.part_demand.get(index[key], 0.0)
-        level = palm_stock_for(fill_target, demand, lead_times[index[key][0]])
+        depot, part = index[key]
+        level = palm_stock_for(fill_target, demand, lead_times[depot][part])
         stock.append(min(level, scenario.plan.max_stock_per_part))
     return Candidate(tuple(engineers), agents, tuple(stock))
 

@@ -85,6 +85,13 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
                 " or use resupply for a depot resupplied from outside the network",
             )
     yield from _supply_cycles(s)
+    for i, p in enumerate(s.part):
+        if p.condemnation > 0 and not p.repairable:
+            yield Problem(
+                ("part", i, "condemnation"),
+                "condemnation is the share of failed units of a repairable part that are"
+                " scrapped; set repairable = true, or leave condemnation out",
+            )
     for i, site in enumerate(s.site):
         for kind in site.equipment:
             if kind not in equipment:

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -272,14 +273,23 @@ class Depot(_Table):
     resupply: Distribution = Constant(value=14 * 24.0)
     supplier: IdRef | None = None
     supply_time: Distribution | None = None
+    repair_time: Distribution | None = None
+    """Hours to repair a failed unit of a repairable part here (any number at once)."""
 
 
 class Part(_Table):
-    """``[[part]]``: a spare part (or a whole replacement unit)."""
+    """``[[part]]``: a spare part (or a whole replacement unit).
+
+    A ``repairable`` part's failed unit goes back to the depot that gave the good one and,
+    where that depot has a ``repair_time``, is repaired there and returns to its stock; a
+    ``condemnation`` share of failed units is scrapped and replaced as a consumable is.
+    """
 
     id: Id
     name: str = ""
     unit_cost: Money = 0.0
+    repairable: StrictBool = False
+    condemnation: Share = 0.0
 
 
 class Equipment(_Table):

@@ -257,7 +257,7 @@ def spares_table(
         raise ValueError(f"unknown part {part!r} (known: {', '.join(parts) or 'none'})")
     j, k = depots.index(depot), parts.index(part)
     demand = offered_loads(scenario).part_demand.get((j, k), 0.0)
-    resupply = lead_time_hours(scenario)[j]
+    resupply = lead_time_hours(scenario)[j][k]
     current = base_stock(scenario)[depot, part]
     rule = stock_rule_level(scenario, depot, part)
     if levels is None:
