@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simsvc.model.depots import base_stock, depot_courier_hours, repair_times, supply_times
+from simsvc.model.depots import base_stock
+from simsvc.model.echelons import depot_courier_hours, repair_times, supply_times
 from simsvc.model.faults import HOURS_PER_YEAR, installed_rates
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours

@@ -15,13 +15,8 @@ import pytest
 import simpy
 
 import simsvc
-from simsvc.model.depots import (
-    DepotNetwork,
-    depot_courier_hours,
-    installed_units_using,
-    nearest_depot_of_bases,
-    supply_times,
-)
+from simsvc.model.depots import DepotNetwork, installed_units_using, nearest_depot_of_bases
+from simsvc.model.echelons import depot_courier_hours, lead_time_hours, supply_times
 from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.units import Constant
 
@@ -279,7 +274,6 @@ resupply = "10d"
 
 
 def test_the_planner_sees_a_suppliers_demand_and_a_forward_depots_lead_time() -> None:
-    from simsvc.model.depots import lead_time_hours
     from simsvc.planner.analytic import offered_loads
 
     scenario = simsvc.parse_scenario(NETWORK)
@@ -334,3 +328,19 @@ def test_bad_repairables_are_errors_naming_the_key_path(old: str, new: str, path
     with pytest.raises(ScenarioError) as raised:
         simsvc.parse_scenario(NETWORK.replace(old, new))
     assert path in str(raised.value)
+
+
+def test_a_sweep_varies_supply_and_repair_times() -> None:
+    from simsvc.scenario.variation import resolve
+
+    scenario = simsvc.parse_scenario(NETWORK)
+    assert resolve("depot.north-store.supply_time", scenario)[0] == (
+        "depot",
+        0,
+        "supply_time",
+    )
+    assert resolve("depot.central.repair_time", scenario)[0] == ("depot", 2, "repair_time")
+    varied = scenario.evolve({"depot.north-store.supply_time": "1d"})
+    assert varied.depot[0].supply_time == Constant(value=24.0)
+    with pytest.raises(ScenarioError, match=r"depot\[2\]\.supply_time"):
+        scenario.evolve({"depot.central.supply_time": "1d"})

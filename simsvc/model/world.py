@@ -49,10 +49,11 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
-from simsvc.model.depots import DepotNetwork, depot_courier_hours, repair_times
+from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import ServiceDesk
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
+from simsvc.model.echelons import depot_courier_hours, repair_times
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream, sample_faults
 from simsvc.model.feeds import Feed, call_at

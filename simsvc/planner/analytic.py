@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from simsvc.model.depots import nearest_base_of_sites, nearest_depot_of_bases, suppliers
+from simsvc.model.depots import nearest_base_of_sites, nearest_depot_of_bases
+from simsvc.model.echelons import suppliers
 from simsvc.model.faults import installed_rates
 from simsvc.model.inspections import inspected_sites
 from simsvc.model.travel import great_circle_km

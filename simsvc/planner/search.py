@@ -24,7 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from simsvc.model.calendar import WorkCalendar
-from simsvc.model.depots import lead_time_hours, stock_at_share
+from simsvc.model.depots import stock_at_share
+from simsvc.model.echelons import lead_time_hours
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported

@@ -23,12 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsvc.model.depots import (
-    base_stock,
-    lead_time_hours,
-    nearest_depot_of_bases,
-    stock_at_share,
-)
+from simsvc.model.depots import base_stock, nearest_depot_of_bases, stock_at_share
+from simsvc.model.echelons import lead_time_hours
 from simsvc.planner.analytic import offered_loads, palm_fill_rate, palm_stock_for
 from simsvc.results import METRICS, RunResult
 from simsvc.runner import Job, Runner, experiment_jobs
