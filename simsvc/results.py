@@ -73,6 +73,40 @@ class ById(Mapping[str, T], Generic[T]):
 
 
 @dataclass(frozen=True)
+class PartStock:
+    """One part at one depot in one replication, over the counting window: the share of
+    requests served from stock at once (NaN without requests) and the time-average units
+    backordered, on hand and on order (``pipeline``)."""
+
+    fill_rate: float
+    mean_backorders: float
+    mean_on_hand: float
+    mean_pipeline: float
+
+
+def part_stock(
+    level: int,
+    requests: int,
+    filled: int,
+    backorder_hours: float,
+    on_hand_hours: float,
+    horizon: float,
+) -> PartStock:
+    """A part's stock figures from the depot's counters (hours over a ``horizon`` of hours).
+
+    Units on order come from the base-stock identity: on hand + on order - backorders
+    = base stock ``level`` at every instant, so their time averages obey it too.
+    """
+    backorders, on_hand = backorder_hours / horizon, on_hand_hours / horizon
+    return PartStock(
+        fill_rate=filled / requests if requests else math.nan,
+        mean_backorders=backorders,
+        mean_on_hand=on_hand,
+        mean_pipeline=level - on_hand + backorders,
+    )
+
+
+@dataclass(frozen=True)
 class ReplicationSummary:
     """The numbers one replication contributes to a result, keyed by the scenario's ids.
 
@@ -81,8 +115,10 @@ class ReplicationSummary:
     one entry per assessment period (:mod:`simsvc.periods`); ``incidents`` (counted) and
     ``clocks`` (hours of the three clocks of counted incidents) by severity id;
     ``base_utilization`` (busy share of on-shift hours) and ``base_overtime`` (busy hours
-    outside the shift, per year) by base id; ``fill_rate`` and ``mean_backorders`` by depot id;
-    ``columns`` the incident records, when kept.
+    outside the shift, per year) by base id; ``fill_rate`` and ``mean_backorders`` by depot id,
+    and ``mean_on_hand`` and ``mean_pipeline`` (time-average units on hand and on order, all
+    parts); ``parts`` the same per (depot id, part id) (:class:`PartStock`); ``columns`` the
+    incident records, when kept.
     """
 
     attainment: ById[float]
@@ -98,6 +134,9 @@ class ReplicationSummary:
     remote_utilization: float
     fill_rate: ById[float]
     mean_backorders: ById[float]
+    mean_on_hand: ById[float]
+    mean_pipeline: ById[float]
+    parts: dict[tuple[str, str], PartStock]
     inspections_done: int
     still_open: int
     columns: dict[str, np.ndarray] | None = None
@@ -145,6 +184,19 @@ def summarise(
     commitments = scenario.commitment_ids()
     bases = [b.id for b in scenario.base]
     depots = [d.id for d in scenario.depot]
+    levels = base_stock(scenario)
+    parts = {
+        (d.id, p.id): part_stock(
+            levels[d.id, p.id],
+            outcome.depot_part_requests[j][k],
+            outcome.depot_part_filled[j][k],
+            outcome.depot_part_backorder_hours[j][k],
+            outcome.depot_on_hand_hours[j][k],
+            horizon,
+        )
+        for j, d in enumerate(scenario.depot)
+        for k, p in enumerate(scenario.part)
+    }
     return ReplicationSummary(
         attainment=ById(commitments, attainment),
         breaches=ById(commitments, breaches),
@@ -177,6 +229,13 @@ def summarise(
             ],
         ),
         mean_backorders=ById(depots, [hours / horizon for hours in outcome.depot_backorder_hours]),
+        mean_on_hand=ById(
+            depots, [sum(parts[d, p.id].mean_on_hand for p in scenario.part) for d in depots]
+        ),
+        mean_pipeline=ById(
+            depots, [sum(parts[d, p.id].mean_pipeline for p in scenario.part) for d in depots]
+        ),
+        parts=parts,
         inspections_done=outcome.inspections_done,
         still_open=outcome.still_open,
         columns=columns if keep_incidents else None,
@@ -314,8 +373,25 @@ DEPOT_COLUMNS = [
     "backorders_ci_low",
     "backorders_ci_high",
     "units",
+    "supplier",
+    "mean_on_hand",
+    "on_hand_ci_low",
+    "on_hand_ci_high",
+    "mean_pipeline",
+    "pipeline_ci_low",
+    "pipeline_ci_high",
 ]
 """Columns of :meth:`RunResult.depots` (present also for a scenario without depots)."""
+
+STOCK_COLUMNS = [
+    "level",
+    "holding",
+    "fill_rate",
+    "mean_backorders",
+    "mean_on_hand",
+    "mean_pipeline",
+]
+"""Columns of :meth:`RunResult.stock`; the last four are means over the replications."""
 
 
 @dataclass
@@ -452,19 +528,32 @@ class RunResult:
         row = [pool.agents, pool.shift, u.mean, u.ci_low, u.ci_high]
         return pd.DataFrame([row], columns=columns, index=pd.Index([name], name=name))
 
+    def _depot_estimates(self, depot: str) -> dict[str, Estimate]:
+        """A depot's fill rate and mean backorders, units on hand and on order (intervals)."""
+        reps, conf = self.replications, self.confidence
+        return {
+            "fill_rate": self._share([r.fill_rate[depot] for r in reps]),
+            "mean_backorders": mean_ci(
+                [r.mean_backorders[depot] for r in reps], conf, nonnegative=True
+            ),
+            "mean_on_hand": mean_ci([r.mean_on_hand[depot] for r in reps], conf, nonnegative=True),
+            "mean_pipeline": mean_ci(
+                [r.mean_pipeline[depot] for r in reps], conf, nonnegative=True
+            ),
+        }
+
     def depots(self) -> pd.DataFrame:
-        """One row per depot (index ``depot``): fill rate, mean backorders, units stocked."""
+        """One row per depot (index ``depot``): fill rate, mean backorders, units stocked,
+        supplier, and mean units on hand and on order (a supplier's fill rate is over its
+        children's orders and its own bases' requests)."""
         import pandas as pd
 
         levels = base_stock(self.scenario)
         rows = []
         for d in self.scenario.depot:
-            fill = self._share([r.fill_rate[d.id] for r in self.replications])
-            backorders = mean_ci(
-                [r.mean_backorders[d.id] for r in self.replications],
-                self.confidence,
-                nonnegative=True,
-            )
+            e = self._depot_estimates(d.id)
+            fill, backorders = e["fill_rate"], e["mean_backorders"]
+            on_hand, pipeline = e["mean_on_hand"], e["mean_pipeline"]
             rows.append(
                 {
                     "fill_rate": fill.mean,
@@ -474,24 +563,45 @@ class RunResult:
                     "backorders_ci_low": backorders.ci_low,
                     "backorders_ci_high": backorders.ci_high,
                     "units": sum(levels[d.id, p.id] for p in self.scenario.part),
+                    "supplier": d.supplier,
+                    "mean_on_hand": on_hand.mean,
+                    "on_hand_ci_low": on_hand.ci_low,
+                    "on_hand_ci_high": on_hand.ci_high,
+                    "mean_pipeline": pipeline.mean,
+                    "pipeline_ci_low": pipeline.ci_low,
+                    "pipeline_ci_high": pipeline.ci_high,
                 }
             )
         index = pd.Index([d.id for d in self.scenario.depot], name="depot")
         return pd.DataFrame(rows, index=index, columns=DEPOT_COLUMNS)
 
     def stock(self) -> pd.DataFrame:
-        """Base stock per depot and part (index ``depot, part``) and its yearly holding cost."""
+        """Base stock per depot and part (index ``depot, part``), its yearly holding cost, and
+        the part's fill rate, mean backorders, units on hand and on order (means over the
+        replications; NaN fill rate for a part never requested)."""
         import pandas as pd
 
         from simsvc.cost import holding_per_unit
 
         per_unit = holding_per_unit(self.scenario)
         levels = base_stock(self.scenario)
-        rows = [
-            {"depot": d, "part": p, "level": n, "holding": n * per_unit[p]}
-            for (d, p), n in levels.items()
-        ]
-        table = pd.DataFrame(rows, columns=["depot", "part", "level", "holding"])
+        rows = []
+        for (d, p), n in levels.items():
+            figures = [r.parts[d, p] for r in self.replications]
+            fills = [f.fill_rate for f in figures if not math.isnan(f.fill_rate)]
+            rows.append(
+                {
+                    "depot": d,
+                    "part": p,
+                    "level": n,
+                    "holding": n * per_unit[p],
+                    "fill_rate": float(np.mean(fills)) if fills else math.nan,
+                    "mean_backorders": float(np.mean([f.mean_backorders for f in figures])),
+                    "mean_on_hand": float(np.mean([f.mean_on_hand for f in figures])),
+                    "mean_pipeline": float(np.mean([f.mean_pipeline for f in figures])),
+                }
+            )
+        table = pd.DataFrame(rows, columns=["depot", "part", *STOCK_COLUMNS])
         return table.set_index(["depot", "part"])
 
     def cost(self) -> dict[str, float]:
@@ -596,10 +706,8 @@ class RunResult:
         depots = {
             d.id: {
                 "stock": {p.id: levels[d.id, p.id] for p in s.part},
-                "fill_rate": self._share([r.fill_rate[d.id] for r in reps]).to_dict(),
-                "mean_backorders": mean_ci(
-                    [r.mean_backorders[d.id] for r in reps], conf, nonnegative=True
-                ).to_dict(),
+                "supplier": d.supplier,
+                **{key: e.to_dict() for key, e in self._depot_estimates(d.id).items()},
             }
             for d in s.depot
         }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from simsvc.cost import COST_KINDS
 from simsvc.model.depots import base_stock
+from simsvc.model.echelons import depot_courier_hours, repair_times, supply_times
 from simsvc.model.faults import HOURS_PER_YEAR, expected_faults, installed_rates
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import format_hours
@@ -131,12 +132,18 @@ def scenario_summary(scenario: Scenario) -> str:
     lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}{remote}")
     if s.depot:
         levels = base_stock(s)
-        for d in s.depot:
+        supply = supply_times(s, depot_courier_hours(s))
+        repairs = repair_times(s)
+        for d, time, repair in zip(s.depot, supply, repairs, strict=True):
             stock = ", ".join(f"{p.id} {levels[d.id, p.id]}" for p in s.part)
-            lines.append(
-                f"  depot {d.id}: {stock or 'no parts'};"
-                f" resupply {_hours(d.resupply.mean)} on average"
+            source = (
+                f"from {d.supplier} in {_hours(time.mean)} on average"
+                if d.supplier is not None and time is not None
+                else f"resupply {_hours(d.resupply.mean)} on average"
             )
+            if repair is not None:
+                source += f"; repairs in {_hours(repair.mean)} on average"
+            lines.append(f"  depot {d.id}: {stock or 'no parts'}; {source}")
     else:
         lines.append("  no depots: visits never need parts")
     for insp in s.inspection:

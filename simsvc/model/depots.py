@@ -1,4 +1,4 @@
-"""Spare stock in depots, one-for-one resupply, and lateral supply between depots.
+"""Spare stock in depots, one-for-one resupply, echelons, and lateral supply between depots.
 
 Each depot holds a base stock ``S`` of each part. Every request at a depot
 starts one resupply order, an (S-1, S) policy: the units on hand plus those on
@@ -6,6 +6,30 @@ order always sum to ``S`` minus the backorders. A request that finds no stock
 waits, first come first served, for the next unit to arrive. By Palm's theorem,
 with Poisson demand at rate ``d`` per hour and resupply time ``T`` hours, the
 units on order are Poisson(dT) and the fill rate is P(Poisson(dT) <= S - 1).
+
+Echelons
+--------
+A depot with a ``supplier`` (a forward depot, say a base's store) orders its
+replacement units from that depot (a central warehouse), not from outside. The
+order is a request at the supplier like any other: counted in the supplier's fill
+rate, it takes a unit on hand, which then travels ``supply_time`` hours to the
+forward depot, and the supplier orders its own replacement in turn. When the
+supplier has no unit on hand the order is backordered there, in one first come,
+first served queue with every other request waiting at the supplier (its other
+children's orders and its own bases' visits): the supplier's next unit to arrive
+goes to the oldest waiting request, and a forward depot's unit then travels
+``supply_time``. A depot without a supplier (the top echelon) is resupplied after
+``resupply`` hours from an unlimited source, as a single depot is. Suppliers form
+a tree of any depth; METRIC (Sherbrooke, 1968) approximates it, and with
+constant times the forward depot's units on order are known exactly
+(``tests/test_theory_echelons.py``).
+
+Lateral supply is between forward depots only, those that supply no other depot:
+when a base's depot is out, the nearest such depot with the part on hand sends it
+by courier. A supplier neither ships laterally to other depots' bases nor draws
+from other depots: it supplies its children, and a base drawing from it
+directly waits for its next unit. A base without a ``depot`` draws from the
+nearest depot that supplies no other.
 """
 
 from __future__ import annotations
@@ -19,20 +43,23 @@ import numpy as np
 import simpy
 
 from simsvc.model.draws import DrawBuffer
+from simsvc.model.echelons import forward_depots, repair_times, suppliers, supply_times
 from simsvc.model.travel import great_circle_km
 from simsvc.scenario.schema import Scenario
 
 
 def nearest_depot_of_bases(scenario: Scenario) -> list[int | None]:
-    """Index of the depot each base draws from: its own ``depot``, else the nearest one."""
+    """Index of the depot each base draws from: its own ``depot``, else the nearest depot
+    that supplies no other depot."""
     index = {d.id: j for j, d in enumerate(scenario.depot)}
+    candidates = [j for j, forward in enumerate(forward_depots(scenario)) if forward]
     result: list[int | None] = []
     for base in scenario.base:
         if base.depot is not None:
             result.append(index[base.depot])
-        elif scenario.depot:
-            km = [great_circle_km(*base.location, *d.location) for d in scenario.depot]
-            result.append(int(np.argmin(km)))
+        elif candidates:
+            km = [great_circle_km(*base.location, *scenario.depot[j].location) for j in candidates]
+            result.append(candidates[int(np.argmin(km))])
         else:
             result.append(None)
     return result
@@ -49,23 +76,32 @@ def nearest_base_of_sites(scenario: Scenario) -> np.ndarray:
 def installed_units_using(scenario: Scenario) -> dict[tuple[int, str], int]:
     """Installed units per (depot index, part) that may need that part.
 
-    A site counts towards the depot its nearest base draws from; a depot no base
-    draws from counts every site.
+    A site counts towards the depot its nearest base draws from and towards every
+    supplier above that depot; a depot that no base draws from, directly or through
+    the depots it supplies, counts every site.
     """
     base_depot = nearest_depot_of_bases(scenario)
     site_base = nearest_base_of_sites(scenario)
-    served = {base_depot[b] for b in range(len(scenario.base))}
+    above = suppliers(scenario)
+    chains: dict[int | None, set[int]] = {None: set()}
+    for home in set(base_depot):
+        chain, depot = set[int](), home
+        while depot is not None:
+            chain.add(depot)
+            depot = above[depot]
+        chains[home] = chain
+    served = set().union(*chains.values())
     kinds = {e.id: e for e in scenario.equipment}
     units: dict[tuple[int, str], int] = {}
     for i, site in enumerate(scenario.site):
-        home = base_depot[int(site_base[i])]
+        chain = chains[base_depot[int(site_base[i])]]
         for kind, count in site.equipment.items():
             equipment = kinds[kind]
             parts = {p for p, share in equipment.parts.items() if share > 0}
             if equipment.spare_unit:
                 parts.add(equipment.spare_unit)
             for depot in range(len(scenario.depot)):
-                if depot == home or depot not in served:
+                if depot in chain or depot not in served:
                     for part in parts:
                         units[depot, part] = units.get((depot, part), 0) + count
     return units
@@ -96,8 +132,60 @@ def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     return levels
 
 
+def _uniform(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.uniform(size=size)
+
+
+def _draw_buffers(
+    samplers: Sequence[Callable[[np.random.Generator, int], np.ndarray] | None],
+    generators: Sequence[np.random.Generator | None],
+    what: str,
+) -> list[DrawBuffer | None]:
+    """One :class:`DrawBuffer` per depot that draws (``None`` where its sampler is)."""
+    streams = list(generators) or [None] * len(samplers)
+    buffers: list[DrawBuffer | None] = []
+    for depot, (sampler, rng) in enumerate(zip(samplers, streams, strict=True)):
+        if sampler is None:
+            buffers.append(None)
+        elif rng is None:
+            raise ValueError(f"depot {depot} draws from a {what} stream but has none")
+        else:
+            buffers.append(DrawBuffer(sampler, rng))
+    return buffers
+
+
+class LevelHours:
+    """A level that changes by steps (units on hand, backorders) and its integral over the
+    counting window (unit-hours); divided by the window's length, its time average."""
+
+    __slots__ = ("end", "hours", "level", "since", "start")
+
+    def __init__(self, level: int, window: tuple[float, float]) -> None:
+        self.level = level
+        self.start, self.end = window
+        self.since = 0.0
+        self.hours = 0.0
+
+    def change(self, now: float, by: int) -> None:
+        """Add ``by`` to the level at time ``now`` (hours)."""
+        self.accumulate(now)
+        self.level += by
+
+    def accumulate(self, now: float) -> None:
+        """Add the window's unit-hours from the last change up to ``now``."""
+        overlap = max(0.0, min(now, self.end) - max(self.since, self.start))
+        self.hours += self.level * overlap
+        self.since = now
+
+
 class DepotNetwork:
-    """Stock on hand, resupply orders and backorders of every depot and part."""
+    """Stock on hand, resupply orders and backorders of every depot and part.
+
+    Counters (over the counting window): ``requests`` and ``filled`` per depot and per
+    (depot, part) (a supplier's requests include its children's orders); unit-hours of
+    backorders per depot (``backorder_hours``) and per (depot, part), and of units on hand
+    per (depot, part) (``on_hand_hours``).
+    """
 
     def __init__(
         self,
@@ -106,9 +194,15 @@ class DepotNetwork:
         resupply: Sequence[np.random.Generator],
         courier_hours: np.ndarray,
         window: tuple[float, float],
+        supply: Sequence[np.random.Generator | None] = (),
+        repair: Sequence[np.random.Generator | None] = (),
+        condemnation: Sequence[np.random.Generator | None] = (),
     ) -> None:
         """``resupply``: one generator per depot for its lead times, so that one depot's
-        lead times do not depend on the order of the other depots' demand."""
+        lead times do not depend on the order of the other depots' demand; likewise
+        ``supply`` for supply times from a supplier, ``repair`` for repair times and
+        ``condemnation`` for the draws that scrap failed units (``None`` for a depot that
+        does not draw them; empty when no depot does)."""
         self.env = env
         self.part_index = {p.id: k for k, p in enumerate(scenario.part)}
         levels = base_stock(scenario)
@@ -123,15 +217,64 @@ class DepotNetwork:
             for d, rng in zip(scenario.depot, resupply, strict=True)
         ]
         self._resupply_mean = [d.resupply.mean for d in scenario.depot]
+        self.supplier = suppliers(scenario)
+        times = supply_times(scenario, courier_hours)
+        self._supply = _draw_buffers(
+            [t.sample if t is not None else None for t in times], supply, "supply"
+        )
+        self._supply_mean = [t.mean if t is not None else 0.0 for t in times]
+        self._repairable = [p.repairable for p in scenario.part]
+        self._condemnation = [p.condemnation for p in scenario.part]
+        repairs = repair_times(scenario)
+        self._repair = _draw_buffers(
+            [t.sample if t is not None else None for t in repairs], repair, "repair"
+        )
+        self._repair_mean = [t.mean if t is not None else 0.0 for t in repairs]
+        scraps = [_uniform if t is not None else None for t in repairs]
+        self._condemn = _draw_buffers(
+            scraps if any(self._condemnation) else [None] * len(repairs),
+            condemnation,
+            "condemnation",
+        )
+        # Tickets number the requests that wait at a depot, in queue order: a forward
+        # depot's orders waiting at its supplier are known by their tickets there.
+        self._issued = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._released = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._upstream: list[list[deque[int]]] = [
+            [deque() for _ in scenario.part] for _ in scenario.depot
+        ]
         self.courier_hours = courier_hours
-        self._lateral_order = [list(np.argsort(row, kind="stable")) for row in courier_hours]
+        forward = forward_depots(scenario)
+        self._lateral_order = [
+            [int(j) for j in np.argsort(row, kind="stable") if forward[j] and j != depot]
+            if forward[depot]
+            else []
+            for depot, row in enumerate(courier_hours)
+        ]
         self.window = window
         n = len(scenario.depot)
         self.requests = [0] * n
         self.filled = [0] * n
-        self._backorders = [0] * n
-        self._since = [0.0] * n
-        self.backorder_hours = [0.0] * n
+        self._backorders = [LevelHours(0, window) for _ in range(n)]
+        self.part_requests = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self.part_filled = [[0 for _ in scenario.part] for _ in scenario.depot]
+        self._part_backorders = [[LevelHours(0, window) for _ in row] for row in self.levels]
+        self._on_hand = [[LevelHours(level, window) for level in row] for row in self.levels]
+
+    @property
+    def backorder_hours(self) -> list[float]:
+        """Unit-hours of backorders per depot in the counting window."""
+        return [level.hours for level in self._backorders]
+
+    @property
+    def part_backorder_hours(self) -> list[list[float]]:
+        """Unit-hours of backorders per (depot, part) in the counting window."""
+        return [[level.hours for level in row] for row in self._part_backorders]
+
+    @property
+    def on_hand_hours(self) -> list[list[float]]:
+        """Unit-hours of stock on hand per (depot, part) in the counting window."""
+        return [[level.hours for level in row] for row in self._on_hand]
 
     def has_stock(self, depot: int, part: int) -> bool:
         """Whether a unit is on hand now."""
@@ -143,45 +286,122 @@ class DepotNetwork:
         if self.window[0] <= self.env.now < self.window[1]:
             self.requests[depot] += 1
             self.filled[depot] += served
+            self.part_requests[depot][part] += 1
+            self.part_filled[depot][part] += served
         return served
 
     def take(self, depot: int, part: int) -> None:
-        """Take a unit on hand and order its replacement."""
-        self.on_hand[depot][part] -= 1
-        self._order(depot, part)
+        """Take a unit on hand for a visit or a swap; the failed unit it replaces goes to
+        repair here, or its replacement is ordered (:meth:`_replace_failed`)."""
+        self._remove(depot, part)
+        self._replace_failed(depot, part)
 
     def latest_arrival(self, depot: int, part: int) -> float:
-        """When a request made now would get its unit at the latest (see :meth:`backorder`);
-        with nothing on order, now plus the mean resupply time."""
-        due = self.due[depot][part]
-        ahead = len(self.waiting[depot][part])
-        if ahead < len(due):
-            return due[ahead]
-        return self.env.now + self._resupply_mean[depot]
+        """When a request made now would get its unit (see :meth:`backorder`): at the latest
+        at a depot without a supplier, where with nothing on order it is now plus the mean
+        resupply time; an estimate at a depot with one (:meth:`_expected_arrival`)."""
+        return self._expected_arrival(depot, part, len(self.waiting[depot][part]))
 
     def nearest_with_stock(self, depot: int, part: int) -> int | None:
-        """The depot nearest to ``depot`` (not itself) with the part on hand."""
+        """The depot nearest to ``depot`` (not itself) with the part on hand; only between
+        depots that supply no other depot (a supplier has no lateral supply)."""
         for other in self._lateral_order[depot]:
-            if other != depot and self.on_hand[other][part] > 0:
-                return int(other)
+            if self.on_hand[other][part] > 0:
+                return other
         return None
 
     def backorder(self, depot: int, part: int, on_arrival: Callable[[], None]) -> float:
-        """Order a unit and wait for the next one to arrive; return the latest arrival time.
+        """Order a unit and wait for the next one to arrive; return when it should arrive.
 
         Units arrive in due order and go to waiting requests first come, first
-        served, so the k-th waiting request gets the k-th earliest unit on order at
-        the latest (a later order with a shorter resupply can only bring it sooner).
+        served, so at a depot without a supplier the k-th waiting request gets the
+        k-th earliest unit on order at the latest (a later order with a shorter
+        resupply can only bring it sooner).
         """
-        self._order(depot, part)
-        queue = self.waiting[depot][part]
-        estimate = self.due[depot][part][len(queue)]
-        queue.append(on_arrival)
-        self._count_backorders(depot, +1)
+        self._replace_failed(depot, part)
+        estimate = self._expected_arrival(depot, part, len(self.waiting[depot][part]))
+        self._wait(depot, part, on_arrival)
         return estimate
 
+    def _expected_arrival(self, depot: int, part: int, ahead: int) -> float:
+        """When the unit for a request with ``ahead`` requests waiting before it should
+        reach ``depot`` (hours): the ``ahead``-th earliest unit in transit, else, for an
+        order still waiting at the supplier, the supplier's estimate for it plus the mean
+        supply time; for a new order, now plus the mean resupply or supply time (after the
+        supplier's estimate, when it is out)."""
+        due = self.due[depot][part]
+        if ahead < len(due):
+            return due[ahead]
+        supplier = self.supplier[depot]
+        upstream = self._upstream[depot][part]
+        beyond = ahead - len(due)
+        if supplier is not None and beyond < len(upstream):
+            place = upstream[beyond] - self._released[supplier][part]
+        elif self._repair[depot] is not None and self._repairable[part]:
+            return self.env.now + self._repair_mean[depot]
+        elif supplier is None:
+            return self.env.now + self._resupply_mean[depot]
+        elif self.on_hand[supplier][part] > 0:
+            return self.env.now + self._supply_mean[depot]
+        else:
+            place = len(self.waiting[supplier][part])
+        return self._expected_arrival(supplier, part, place) + self._supply_mean[depot]
+
+    def _wait(self, depot: int, part: int, on_arrival: Callable[[], None]) -> int:
+        """Queue a request for the next unit to arrive at ``depot``; return its ticket."""
+        self.waiting[depot][part].append(on_arrival)
+        ticket = self._issued[depot][part]
+        self._issued[depot][part] += 1
+        self._count_backorders(depot, part, +1)
+        return ticket
+
+    def _remove(self, depot: int, part: int) -> None:
+        self.on_hand[depot][part] -= 1
+        self._on_hand[depot][part].change(self.env.now, -1)
+
+    def _replace_failed(self, depot: int, part: int) -> None:
+        """A failed unit comes back to ``depot``: a repairable part is repaired here when the
+        depot repairs, unless condemned; else (and when condemned) a replacement is ordered."""
+        repair = self._repair[depot]
+        if repair is not None and self._repairable[part] and not self._condemned(depot, part):
+            self._expect(depot, part, self.env.now + repair.next())
+        else:
+            self._order(depot, part)
+
+    def _condemned(self, depot: int, part: int) -> bool:
+        share = self._condemnation[part]
+        if share <= 0:
+            return False
+        draws = self._condemn[depot]
+        assert draws is not None, "a repairing depot draws condemnations"
+        return draws.next() < share
+
     def _order(self, depot: int, part: int) -> None:
-        arrival = self.env.now + self._resupply[depot].next()
+        """Order a replacement unit: from outside, or from the depot's supplier."""
+        supplier = self.supplier[depot]
+        if supplier is None:
+            self._expect(depot, part, self.env.now + self._resupply[depot].next())
+        elif self.request(supplier, part):
+            self._remove(supplier, part)  # a good unit leaves; no failed one comes back
+            self._order(supplier, part)
+            self._ship(depot, part)
+        else:
+            self._order(supplier, part)
+            ticket = self._wait(supplier, part, lambda: self._release(depot, part))
+            self._upstream[depot][part].append(ticket)
+
+    def _release(self, depot: int, part: int) -> None:
+        """A unit reached the supplier for the oldest order of ``depot`` waiting there."""
+        self._upstream[depot][part].popleft()
+        self._ship(depot, part)
+
+    def _ship(self, depot: int, part: int) -> None:
+        """A unit leaves the supplier of ``depot`` for it: it arrives after the supply time."""
+        supply = self._supply[depot]
+        assert supply is not None, "only a depot with a supplier is shipped to"
+        self._expect(depot, part, self.env.now + supply.next())
+
+    def _expect(self, depot: int, part: int, arrival: float) -> None:
         bisect.insort(self.due[depot][part], arrival)
         event = self.env.timeout(arrival - self.env.now)
         event.callbacks.append(lambda _: self._arrive(depot, part))
@@ -190,22 +410,22 @@ class DepotNetwork:
         self.due[depot][part].pop(0)
         queue = self.waiting[depot][part]
         if queue:
-            self._count_backorders(depot, -1)
+            self._count_backorders(depot, part, -1)
+            self._released[depot][part] += 1
             queue.popleft()()
         else:
             self.on_hand[depot][part] += 1
+            self._on_hand[depot][part].change(self.env.now, +1)
 
-    def _count_backorders(self, depot: int, change: int) -> None:
-        self._accumulate(depot, self.env.now)
-        self._backorders[depot] += change
-
-    def _accumulate(self, depot: int, now: float) -> None:
-        start, end = self.window
-        overlap = max(0.0, min(now, end) - max(self._since[depot], start))
-        self.backorder_hours[depot] += self._backorders[depot] * overlap
-        self._since[depot] = now
+    def _count_backorders(self, depot: int, part: int, change: int) -> None:
+        now = self.env.now
+        self._backorders[depot].change(now, change)
+        self._part_backorders[depot][part].change(now, change)
 
     def close(self) -> None:
-        """Account backorders up to the end of the counting window."""
-        for depot in range(len(self._backorders)):
-            self._accumulate(depot, max(self.env.now, self.window[1]))
+        """Account backorders and stock up to the end of the counting window."""
+        now = max(self.env.now, self.window[1])
+        for depot, backorders in enumerate(self._backorders):
+            backorders.accumulate(now)
+            for level in (*self._part_backorders[depot], *self._on_hand[depot]):
+                level.accumulate(now)

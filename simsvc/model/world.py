@@ -54,6 +54,7 @@ from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import AgentPool
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
+from simsvc.model.echelons import depot_courier_hours, repair_times
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream, sample_faults
 from simsvc.model.feeds import Feed, call_at
@@ -73,6 +74,9 @@ STREAMS: tuple[str, ...] = (
     "resupply",
     "inspections",
     "bursts",
+    "supply",
+    "repair_shop",
+    "condemnation",
 )
 """Named random streams; each source of randomness draws only from its own.
 
@@ -82,9 +86,10 @@ remove a name (that would change every draw of every stream after it); add a new
 stream at the end. A stream no longer drawn from keeps its place.
 ``tests/test_engine.py`` pins the names in order.
 
-Draws that belong to one depot or one base (resupply lead times, trips back to base)
-come from a child of their stream per depot or base (:func:`member_streams`), so that
-one depot's or base's demand does not shift another's draws.
+Draws that belong to one depot or one base (resupply lead times, supply times from a
+supplier depot, repair times and condemnations of repairable parts, trips back to base)
+come from a child of their stream per depot or base (:func:`member_streams`), so that one
+depot's or base's demand does not shift another's draws.
 """
 
 FOLLOW_UP_HOURS = 365 * 24.0
@@ -121,6 +126,17 @@ def member_streams(
     ]
 
 
+def depot_streams(
+    seed: np.random.SeedSequence, name: str, drawing: list[bool]
+) -> list[np.random.Generator | None]:
+    """The member streams of ``name`` for the depots that draw from it (``None`` for the
+    others); empty when none does, so that a scenario without them creates none."""
+    if not any(drawing):
+        return []
+    members = member_streams(seed, name, len(drawing))
+    return [rng if draws else None for rng, draws in zip(members, drawing, strict=True)]
+
+
 @dataclass(frozen=True)
 class ReplicationOutcome:
     """What one replication leaves behind: incident columns and resource counters."""
@@ -137,6 +153,10 @@ class ReplicationOutcome:
     depot_requests: list[int]
     depot_filled: list[int]
     depot_backorder_hours: list[float]
+    depot_part_requests: list[list[int]]
+    depot_part_filled: list[list[int]]
+    depot_part_backorder_hours: list[list[float]]
+    depot_on_hand_hours: list[list[float]]
     inspections_done: int
     still_open: int
 
@@ -211,12 +231,18 @@ class World:
                 lambda incident: self.incidents.remote_done(incident),
                 self.window,
             )
-        depot_places = [n_sites + n_bases + d for d in range(len(scenario.depot))]
-        courier = np.array(
-            [[self.travel.hours(a, b) for b in depot_places] for a in depot_places]
-        ).reshape(len(depot_places), len(depot_places))
         resupply = member_streams(seed, "resupply", len(scenario.depot))
-        self.depots = DepotNetwork(env, scenario, resupply, courier, self.window)
+        repairs = [t is not None for t in repair_times(scenario)]
+        self.depots = DepotNetwork(
+            env,
+            scenario,
+            resupply,
+            depot_courier_hours(scenario),
+            self.window,
+            supply=depot_streams(seed, "supply", [d.supplier is not None for d in scenario.depot]),
+            repair=depot_streams(seed, "repair_shop", repairs),
+            condemnation=depot_streams(seed, "condemnation", repairs),
+        )
         self.incidents = IncidentFlow(
             env,
             scenario,
@@ -302,6 +328,10 @@ class World:
             depot_requests=self.depots.requests,
             depot_filled=self.depots.filled,
             depot_backorder_hours=self.depots.backorder_hours,
+            depot_part_requests=self.depots.part_requests,
+            depot_part_filled=self.depots.part_filled,
+            depot_part_backorder_hours=self.depots.part_backorder_hours,
+            depot_on_hand_hours=self.depots.on_hand_hours,
             inspections_done=self.inspections.done,
             still_open=self.incidents.still_open,
         )

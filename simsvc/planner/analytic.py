@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from simsvc.model.depots import nearest_base_of_sites, nearest_depot_of_bases
+from simsvc.model.echelons import suppliers
 from simsvc.model.faults import installed_rates
 from simsvc.model.inspections import inspected_sites
 from simsvc.model.travel import great_circle_km
@@ -90,7 +91,8 @@ class Loads:
     visit_hours_per_base: list[float]
     """Mean hours an engineer spends per visit (travel both ways and on-site work)."""
     part_demand: dict[tuple[int, int], float]
-    """Part requests per hour at each (depot index, part index)."""
+    """Part requests per hour at each (depot index, part index); a supplier's include the
+    orders of the depots below it (one order per request, one for one)."""
     trip_hours_per_base: list[float]
     """Mean one-way planned trip (hours) from each base to the sites of its visits."""
     inspection_load_per_base: list[float]
@@ -127,6 +129,12 @@ def offered_loads(scenario: Scenario) -> Loads:
             for part, share in equipment.parts.items():
                 key = (depot, part_index[part])
                 demand[key] = demand.get(key, 0.0) + visit_rate * sev.part_need * share
+    above = suppliers(scenario)
+    for (forward, k), rate in list(demand.items()):
+        supplier = above[forward]
+        while supplier is not None:
+            demand[supplier, k] = demand.get((supplier, k), 0.0) + rate
+            supplier = above[supplier]
     mean_hours = [h / v if v > 0 else 0.0 for h, v in zip(hours, visits, strict=True)]
     mean_trips = [t / v if v > 0 else 0.0 for t, v in zip(trips, visits, strict=True)]
     inspections = np.zeros(n_bases)

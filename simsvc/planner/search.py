@@ -28,6 +28,7 @@ import numpy as np
 
 from simsvc.model.calendar import WorkCalendar
 from simsvc.model.depots import stock_at_share
+from simsvc.model.echelons import lead_time_hours
 from simsvc.model.faults import installed_rates
 from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
@@ -82,11 +83,12 @@ def analytic_start(space: PlanSpace) -> Candidate:
         for j, d in enumerate(scenario.depot)
         for k, p in enumerate(scenario.part)
     }
+    lead_times = lead_time_hours(scenario)
     stock = []
     for key in space.stock_keys:
-        depot = scenario.depot[index[key][0]]
         demand = loads.part_demand.get(index[key], 0.0)
-        level = palm_stock_for(fill_target, demand, depot.resupply.mean)
+        depot, part = index[key]
+        level = palm_stock_for(fill_target, demand, lead_times[depot][part])
         stock.append(min(level, scenario.plan.max_stock_per_part))
     return Candidate(tuple(engineers), agents, tuple(stock), remote)
 

@@ -100,6 +100,22 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
         for part in d.stock:
             if part not in parts:
                 yield _unknown(("depot", i, "stock", part), part, "part", parts)
+        if d.supplier is not None and d.supplier not in depots:
+            yield _unknown(("depot", i, "supplier"), d.supplier, "depot", depots)
+        if d.supply_time is not None and d.supplier is None:
+            yield Problem(
+                ("depot", i, "supply_time"),
+                "supply_time is the time from a supplier depot; give the depot a supplier,"
+                " or use resupply for a depot resupplied from outside the network",
+            )
+    yield from _supply_cycles(s)
+    for i, p in enumerate(s.part):
+        if p.condemnation > 0 and not p.repairable:
+            yield Problem(
+                ("part", i, "condemnation"),
+                "condemnation is the share of failed units of a repairable part that are"
+                " scrapped; set repairable = true, or leave condemnation out",
+            )
     for i, site in enumerate(s.site):
         for kind in site.equipment:
             if kind not in equipment:
@@ -161,6 +177,36 @@ def _installed_changes(s: Scenario, equipment: set[str]) -> Iterable[Problem]:
                     " order, file order on the same date)",
                 )
                 installed[change.equipment] = 0
+
+
+def _supply_cycles(s: Scenario) -> Iterable[Problem]:
+    """A chain of suppliers that comes back to where it started never ends: refuse it,
+    once per cycle, at the first depot of the cycle in file order."""
+    index = {d.id: i for i, d in enumerate(s.depot)}
+    reported: set[int] = set()
+    for start in range(len(s.depot)):
+        chain: list[int] = []
+        current: int | None = start
+        while current is not None and current not in chain:
+            chain.append(current)
+            supplier = s.depot[current].supplier
+            current = index.get(supplier) if supplier is not None else None
+        if current is None:
+            continue
+        cycle = chain[chain.index(current) :]
+        if reported.intersection(cycle):
+            continue
+        reported.update(cycle)
+        first = min(cycle)
+        at = cycle.index(first)
+        cycle = cycle[at:] + cycle[:at]
+        names = " -> ".join(repr(s.depot[j].id) for j in [*cycle, first])
+        keys = ", ".join(format_path(("depot", j, "supplier")) for j in cycle)
+        yield Problem(
+            ("depot", first, "supplier"),
+            f"the suppliers form a cycle, {names} ({keys}): some depot must have no"
+            " supplier and be resupplied from outside (resupply)",
+        )
 
 
 def _business_clock_users(s: Scenario) -> list[Path]:

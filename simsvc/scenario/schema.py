@@ -308,7 +308,13 @@ class Base(_Table):
 
 
 class Depot(_Table):
-    """``[[depot]]``: spare stock per part and its one-for-one resupply."""
+    """``[[depot]]``: spare stock per part and its one-for-one resupply.
+
+    A depot with a ``supplier`` (another depot's id) is resupplied from that depot's
+    stock, each unit ``supply_time`` hours after it leaves the supplier (default: the
+    courier time between the two depots); a depot without one is resupplied after
+    ``resupply`` hours from an unlimited source (see :mod:`simsvc.model.depots`).
+    """
 
     id: Id
     name: str = ""
@@ -317,14 +323,25 @@ class Depot(_Table):
         default_factory=dict
     )
     resupply: Distribution = Constant(value=14 * 24.0)
+    supplier: IdRef | None = None
+    supply_time: Distribution | None = None
+    repair_time: Distribution | None = None
+    """Hours to repair a failed unit of a repairable part here (any number at once)."""
 
 
 class Part(_Table):
-    """``[[part]]``: a spare part (or a whole replacement unit)."""
+    """``[[part]]``: a spare part (or a whole replacement unit).
+
+    A ``repairable`` part's failed unit goes back to the depot that gave the good one and,
+    where that depot has a ``repair_time``, is repaired there and returns to its stock; a
+    ``condemnation`` share of failed units is scrapped and replaced as a consumable is.
+    """
 
     id: Id
     name: str = ""
     unit_cost: Money = 0.0
+    repairable: StrictBool = False
+    condemnation: Share = 0.0
 
 
 class Equipment(_Table):

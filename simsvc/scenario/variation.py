@@ -4,7 +4,8 @@ A sweep axis is written ``PATH=VALUES``, the way ``simsvc sweep --vary`` takes i
 
     base.north.engineers=2..6            whole numbers 2, 3, 4, 5, 6
     depot.central.stock.psu=0,2,4        a list ("15%" is a share of the installed units)
-    depot.central.resupply=7d,14d        a duration: constant resupply time
+    depot.central.resupply=7d,14d        a duration: constant resupply time (also
+                                         supply_time, repair_time)
     travel.speed_kmh=30,40               travel.speed_kmh | road_factor | cv
     commitment[0].within=2h,4h           commitment[<i>].within | goal
     severity.L1.swap_after=4h,8h         severity.<id>.priority | remote_fix | part_need |
@@ -46,7 +47,7 @@ PATHS = (
     "desk.agents",
     "desk.shift",
     "depot.<id>.stock.<part>",
-    "depot.<id>.resupply",
+    "depot.<id>.resupply|supply_time|repair_time",
     "travel.speed_kmh",
     "travel.road_factor",
     "travel.cv",
@@ -121,7 +122,7 @@ DURATION = Kind("durations such as 2, '30min' or '2h'", _duration)
 STOCK = Kind("stock levels such as 4 or '15%'", _stock, to_file=_stock_in_file)
 SHIFT = Kind("shifts such as 24x7, business or 08:00-20:00", _text, ranges=False)
 RESUPPLY = Kind(
-    "durations such as '7d' (a constant resupply time)",
+    "durations such as '7d' (a constant resupply, supply or repair time)",
     _duration,
     to_file=lambda value: {"dist": "constant", "value": value},
 )
@@ -177,8 +178,9 @@ def resolve(path: str, scenario: Scenario) -> tuple[KeyPath, Kind]:
         return ("depot", index, "stock", rest[2]), STOCK
     if head == "depot" and len(rest) == 2:
         index = _index(scenario.depot, "depot", rest[0])
-        _field(path, {"resupply": RESUPPLY, "stock.<part>": STOCK})
-        return ("depot", index, "resupply"), RESUPPLY
+        times = {"resupply": RESUPPLY, "supply_time": RESUPPLY, "repair_time": RESUPPLY}
+        _field(path, {**times, "stock.<part>": STOCK})
+        return ("depot", index, rest[1]), RESUPPLY
     if head == "travel" and len(rest) == 1:
         return ("travel", rest[0]), _field(path, _TRAVEL_FIELDS)
     if head == "severity" and len(rest) == 2:

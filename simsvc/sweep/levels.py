@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from simsvc.model.depots import base_stock, nearest_depot_of_bases, stock_at_share
+from simsvc.model.echelons import lead_time_hours
 from simsvc.planner.analytic import offered_loads, palm_fill_rate, palm_stock_for
 from simsvc.results import METRICS, RunResult
 from simsvc.runner import Job, Runner, experiment_jobs
@@ -252,7 +253,7 @@ def spares_table(
         raise ValueError(f"unknown part {part!r} (known: {', '.join(parts) or 'none'})")
     j, k = depots.index(depot), parts.index(part)
     demand = offered_loads(scenario).part_demand.get((j, k), 0.0)
-    resupply = scenario.depot[j].resupply.mean
+    resupply = lead_time_hours(scenario)[j][k]
     current = base_stock(scenario)[depot, part]
     rule = stock_rule_level(scenario, depot, part)
     if levels is None:
@@ -269,7 +270,6 @@ def spares_table(
         variants,
         replications=count,
         seed=base_seed,
-        keep_incidents=True,  # the part's own fill rate is counted from the records
         workers=workers,
         executor=executor,
         runner=runner,
@@ -277,11 +277,8 @@ def spares_table(
     )
     rows: list[dict[str, Any]] = []
     for level, result in zip(chosen, results, strict=True):
-        fills = [
-            part_fill_rate(result.scenario, r.columns, depot, part)
-            for r in result.replications
-            if r.columns is not None
-        ]
+        # the depot's own count of the part: a supplier's includes its children's orders
+        fills = [r.parts[depot, part].fill_rate for r in result.replications]
         fill = mean_ci(fills, confidence, share=True)
         rows.append(_fill_row(level, "fill_rate", fill.mean, fill.ci_low, fill.ci_high))
         palm = palm_fill_rate(level, demand, resupply)

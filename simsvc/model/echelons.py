@@ -1,0 +1,81 @@
+"""The echelons of the spare-parts network: which depot supplies which, and how long from it.
+
+A depot names its ``supplier`` (another depot); the suppliers form a tree whose root, the
+top echelon, is resupplied from outside. This module reads that structure from the
+scenario (pure functions of the scenario, no simulation): each depot's supplier, the
+depots that supply no other (the forward depots, between which lateral supply runs),
+supply times from a supplier (the courier time by default), repair times of repairable
+parts, and the mean lead times Palm's theorem takes for the planner. How orders move
+through the tree during a run is :class:`simsvc.model.depots.DepotNetwork`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsvc.model.travel import TravelNetwork
+from simsvc.scenario.schema import Scenario
+from simsvc.scenario.units import Constant, Distribution
+
+
+def suppliers(scenario: Scenario) -> list[int | None]:
+    """Index of each depot's supplier depot; ``None`` for the top echelon."""
+    index = {d.id: j for j, d in enumerate(scenario.depot)}
+    return [index[d.supplier] if d.supplier is not None else None for d in scenario.depot]
+
+
+def forward_depots(scenario: Scenario) -> list[bool]:
+    """Whether each depot supplies no other depot (lateral supply is between these)."""
+    supplying = {j for j in suppliers(scenario) if j is not None}
+    return [j not in supplying for j in range(len(scenario.depot))]
+
+
+def depot_courier_hours(scenario: Scenario) -> np.ndarray:
+    """Planned courier hours between every two depots (the travel time, no random factor)."""
+    places = [d.location for d in scenario.depot]
+    travel = TravelNetwork(scenario.travel, places, 0, 0)
+    hours = [[travel.hours(a, b) for b in range(len(places))] for a in range(len(places))]
+    return np.array(hours).reshape(len(places), len(places))
+
+
+def supply_times(scenario: Scenario, courier_hours: np.ndarray) -> list[Distribution | None]:
+    """Each depot's time (hours) from its supplier: its ``supply_time``, else a constant
+    courier trip from the supplier; ``None`` for a depot without a supplier."""
+    times: list[Distribution | None] = []
+    for j, (depot, supplier) in enumerate(zip(scenario.depot, suppliers(scenario), strict=True)):
+        if supplier is None:
+            times.append(None)
+        elif depot.supply_time is not None:
+            times.append(depot.supply_time)
+        else:
+            times.append(Constant(value=float(courier_hours[supplier][j])))
+    return times
+
+
+def repair_times(scenario: Scenario) -> list[Distribution | None]:
+    """Each depot's repair time (hours) of repairable parts; ``None`` where it does not
+    repair (its failed units are replaced like consumables) or no part is repairable."""
+    if not any(p.repairable for p in scenario.part):
+        return [None] * len(scenario.depot)
+    return [d.repair_time for d in scenario.depot]
+
+
+def lead_time_hours(scenario: Scenario) -> list[list[float]]:
+    """Mean hours per depot and part from a request until the unit taken is replaced, when
+    the supplier is never out (what Palm's theorem takes): the mean supply time from the
+    supplier, else the mean resupply time; for a repairable part at a depot that repairs,
+    the mix of the repair time and, for the condemned share, that replacement time."""
+    supply = supply_times(scenario, depot_courier_hours(scenario))
+    repairs = repair_times(scenario)
+    hours: list[list[float]] = []
+    for depot, time, repair in zip(scenario.depot, supply, repairs, strict=True):
+        replace = time.mean if time is not None else depot.resupply.mean
+        row = []
+        for part in scenario.part:
+            if part.repairable and repair is not None:
+                scrap = part.condemnation
+                row.append((1 - scrap) * repair.mean + scrap * replace)
+            else:
+                row.append(replace)
+        hours.append(row)
+    return hours
