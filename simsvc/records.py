@@ -22,6 +22,7 @@ assigned           when the first engineer was assigned and set out
 engineer, base     who went (engineer number, base id)
 depot, part        the depot that supplied the part or spare unit, and its id
 swap               a spare unit was swapped in (the ``swap_after`` rule)
+escalated          the visit could not fix it: the manufacturer did (``escalate``)
 remote             fixed by the remote attempt (before any visit fixed it)
 counted            reported within the horizon (after warm-up): used in results
 response_hours,    the clocks of a commitment, elapsed hours (24x7) from report
@@ -198,6 +199,7 @@ def incident_table(
             "part": _labels([p.id for p in scenario.part], columns["part"]),
             "swap": columns["swap"],
             "remote": columns["remote"],
+            "escalated": columns["escalated"],
             "counted": columns["counted"],
         }
     )

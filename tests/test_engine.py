@@ -121,6 +121,11 @@ def test_the_stream_names_are_append_only() -> None:
         "returns",
         "resupply",
         "inspections",
+        "bursts",
+        "supply",
+        "repair_shop",
+        "condemnation",
+        "escalation",
     )
     assert STREAMS[: len(pinned)] == pinned
     assert len(set(STREAMS)) == len(STREAMS)

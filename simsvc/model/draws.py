@@ -29,7 +29,8 @@ class IncidentDraws:
 
     ``attempt``: a remote attempt is made; ``remote``: it fixes the fault (a subset of
     ``attempt``: both compare one uniform draw with the two shares); ``remote_time``: hours
-    of the attempt, whether it succeeds or not.
+    of the attempt, whether it succeeds or not. ``escalated``: the visit cannot fix it and it
+    goes to the manufacturer, who fixes it ``vendor`` hours after the diagnosis.
     """
 
     handle: np.ndarray
@@ -40,6 +41,8 @@ class IncidentDraws:
     part: np.ndarray
     travel_first: np.ndarray
     travel_second: np.ndarray
+    escalated: np.ndarray
+    vendor: np.ndarray
 
 
 def draw_incidents(
@@ -71,6 +74,15 @@ def draw_incidents(
         part_share[mine] = sev.part_need
         remote_time[mine] = sev.remote_time.sample(streams["remote"], count)
         onsite[mine] = sev.onsite_time.sample(streams["repair"], count)
+    escalated = np.zeros(n, bool)
+    vendor = np.zeros(n)
+    if any(sev.escalate > 0 for sev in scenario.severity):
+        rng = streams["escalation"]
+        escalate_u = rng.uniform(size=n)
+        for j, sev in enumerate(scenario.severity):
+            mine = severity == j
+            escalated[mine] = escalate_u[mine] < sev.escalate
+            vendor[mine] = sev.vendor_time.sample(rng, int(mine.sum()))
     needs = need_u < part_share
     if scenario.depot:
         for k, equipment in enumerate(scenario.equipment):
@@ -91,6 +103,8 @@ def draw_incidents(
         part=part,
         travel_first=trip_factors[:n],
         travel_second=trip_factors[n:],
+        escalated=escalated,
+        vendor=vendor,
     )
 
 

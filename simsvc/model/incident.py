@@ -29,6 +29,7 @@ not a process per incident):
 ``remote_done``             remote attempt -> fixed remotely | queued for dispatch
 ``set_out``                 queued -> travelling | travelling with the part
 ``_arrive``                 travelling -> on site -> repairing | swapping | waiting
+                            | escalated to the manufacturer (``_escalate``)
 ``_swap``                   on site -> swapping in a spare unit
 ``_wait_for_part``          on site -> waiting for a part (the engineer leaves)
 ``_part_arrived``           waiting for a part -> queued again
@@ -93,12 +94,13 @@ class IncidentLog:
         self.depot = np.full(n, -1, np.int32)
         self.part = np.full(n, -1, np.int32)
         self.swap = np.zeros(n, bool)
+        self.escalated = np.zeros(n, bool)
         self.remote = np.zeros(n, bool)
         self.part_ready = np.zeros(n, bool)
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every stamp column by name."""
-        names = (*self.FLOAT_COLUMNS, *self.INT_COLUMNS, "swap", "remote", "counted")
+        names = (*self.FLOAT_COLUMNS, *self.INT_COLUMNS, "swap", "remote", "escalated", "counted")
         return {name: getattr(self, name) for name in names}
 
 
@@ -138,6 +140,7 @@ class IncidentFlow:
         self._swap_after = [s.swap_after or math.inf for s in scenario.severity]
         self._swap_time = [s.swap_time for s in scenario.severity]
         self._during_remote = [s.dispatch_during_remote for s in scenario.severity]
+        self._vendor_visit = [s.vendor_visit for s in scenario.severity]
         self.still_open = int(log.counted.sum())
         """Counted incidents not resolved yet."""
         self._all_closed: simpy.Event | None = None
@@ -242,6 +245,13 @@ class IncidentFlow:
         part = int(self.draws.part[incident])
         home = self._home_depot[base]
         depots = self.depots
+        if self.draws.escalated[incident]:
+            vendor = float(self.draws.vendor[incident])
+            if home is not None and self._should_swap(incident, home, now + work + vendor):
+                self._swap(engineer, incident, home)
+            else:
+                self._escalate(engineer, incident, work, vendor)
+            return
         wait, lateral = 0.0, None
         if part != NO_PART and home is not None and not depots.has_stock(home, part):
             lateral = depots.nearest_with_stock(home, part)
@@ -261,6 +271,18 @@ class IncidentFlow:
             self._after(work, lambda _: self._resolve(engineer, incident))
         else:
             self._wait_for_part(engineer, incident, part, home, lateral, wait)
+
+    def _escalate(self, engineer: int, incident: int, diagnosis: float, vendor: float) -> None:
+        """Escalated to the manufacturer after the diagnosis (``diagnosis`` hours on site):
+        fixed ``vendor`` hours later, by the manufacturer's engineer (the own engineer leaves
+        after the diagnosis) or with the own engineer on site until then."""
+        self.log.escalated[incident] = True
+        if self._vendor_visit[self.faults.severity[incident]]:
+            self._close(incident, self.env.now + diagnosis + vendor)
+            site = self._site[incident]
+            self._after(diagnosis, lambda _: self.engineers.finish(engineer, site))
+        else:
+            self._after(diagnosis + vendor, lambda _: self._resolve(engineer, incident))
 
     def _should_swap(self, incident: int, home: int, repair_end: float) -> bool:
         """The swap rule: the repair would end past ``swap_after`` and a spare unit is at hand."""

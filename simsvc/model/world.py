@@ -77,6 +77,7 @@ STREAMS: tuple[str, ...] = (
     "supply",
     "repair_shop",
     "condemnation",
+    "escalation",
 )
 """Named random streams; each source of randomness draws only from its own.
 

@@ -232,6 +232,19 @@ class Severity(_Table):
     part_need: Share = 0.0
     swap_after: PositiveDuration | None = None
     swap_time: PositiveDuration = 0.5
+    escalate: Share = Field(
+        default=0.0,
+        description="share of visits the own engineer cannot fix: escalated to the manufacturer",
+    )
+    vendor_time: Distribution = Field(
+        default=Constant(value=24.0),
+        description="hours from the escalation (end of the diagnosis on site) to the fix",
+    )
+    vendor_visit: StrictBool = Field(
+        default=True,
+        description="the manufacturer's engineer fixes it (own engineer leaves); false: the"
+        " own engineer stays on site until the fix",
+    )
 
     @property
     def attempt_share(self) -> float:
