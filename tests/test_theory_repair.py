@@ -74,7 +74,7 @@ depot = "store"
 id = "store"
 location = {LOCATION}
 stock = {{ psu = {stock} }}
-resupply = {{ dist = "constant", value = "{RESUPPLY_HOURS}h" }}
+{"" if supplier else f'resupply = {{ dist = "constant", value = "{RESUPPLY_HOURS}h" }}'}
 repair_time = {repair}
 {central}
 [[part]]

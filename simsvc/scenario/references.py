@@ -108,6 +108,14 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
                 "supply_time is the time from a supplier depot; give the depot a supplier,"
                 " or use resupply for a depot resupplied from outside the network",
             )
+        if d.supplier is not None and d.resupply != type(d).model_fields["resupply"].default:
+            # (compared with the default, not the fields set: variants set every field)
+            yield Problem(
+                ("depot", i, "resupply"),
+                f"a depot with a supplier ({d.supplier!r}) is resupplied from it after"
+                " supply_time, so its resupply would never be used: remove it, or write the"
+                " time from the supplier as supply_time",
+            )
     yield from _supply_cycles(s)
     for i, p in enumerate(s.part):
         if p.condemnation > 0 and not p.repairable:
