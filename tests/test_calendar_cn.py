@@ -188,6 +188,21 @@ def test_without_the_country_the_same_run_keeps_the_plain_week() -> None:
     assert days[12] == {14 * 24 + 9.0}
 
 
+def test_a_business_shift_follows_the_files_holidays_and_workdays_without_a_country() -> None:
+    """Mon 03-02 listed as a holiday, Sat 03-07 as a workday (no country)."""
+    report, arrival = shift_run(
+        country=False, lists="holidays = [2026-03-02]\nworkdays = [2026-03-07]"
+    )
+    days = arrivals_by_report_day(report, arrival)
+    assert days[0] == {-1.0}  # Mon 02-23: an ordinary Monday without the country
+    # Sat 02-28 off and Mon 03-02 a holiday: both days' reports wait for Tue 03-03 09:00
+    # (t = 8 x 24 + 9 = 201); more than ten of them, so some wait 10 minutes more
+    waiting = days[5] | days[7]
+    assert min(waiting) == 8 * 24 + 9.0
+    assert {a // 1 for a in waiting} == {201.0}
+    assert days[12] == {-1.0}  # Sat 03-07, a listed workday: there at once
+
+
 # -- the file's lists over the package ------------------------------------------------------
 
 
@@ -226,6 +241,32 @@ def test_a_date_in_both_lists_is_an_error_naming_the_key_path() -> None:
     assert format_path(problem.path) == "calendar.workdays[1]"
     assert "2026-03-03 is also in calendar.holidays (item 1)" in problem.message
     assert problem.line == line_of(text, "workdays =")
+
+
+def test_an_item_of_a_list_written_over_many_lines_points_to_its_own_line() -> None:
+    lists = """holidays = [
+  2026-03-02,  # a comment, then two dates on one line
+  "2026-03-03", 2026-03-04,
+]
+workdays = [
+  2026-03-07,
+  2026-03-04,
+  "2026-13-01",
+]"""
+    text = SHIFT.format(country="", lists=lists)
+    with pytest.raises(ScenarioError) as caught:
+        simsvc.parse_scenario(text, "lines.toml")
+    # the bad date is a field error (found before the cross-check of the two lists)
+    (problem,) = caught.value.problems
+    assert format_path(problem.path) == "calendar.workdays[2]"
+    assert problem.line == line_of(text, '  "2026-13-01"')
+    text = text.replace('  "2026-13-01",\n', "")
+    with pytest.raises(ScenarioError) as caught:
+        simsvc.parse_scenario(text, "lines.toml")
+    (problem,) = caught.value.problems
+    assert format_path(problem.path) == "calendar.workdays[1]"
+    assert "2026-03-04 is also in calendar.holidays (item 2)" in problem.message
+    assert problem.line == line_of(text, "  2026-03-04")
 
 
 # -- years the package does not know ---------------------------------------------------------
