@@ -7,8 +7,12 @@ the calendar keeps an ``offset``: the hours from the midnight before ``t = 0`` t
 ``t = 0``.
 
 A *span* is a daily interval ``(start_hour, end_hour)``; an end before the start
-wraps past midnight (a night shift). A business day is a weekday listed in
-``business_days`` that is not a holiday.
+wraps past midnight (a night shift). A business day is a day that is not a holiday and
+is either a weekday listed in ``business_days`` or a working day (a make-up workday of
+the country's calendar, or a date of ``[calendar] workdays``); see
+:func:`~simsvc.model.official_days.days_off_and_on` for how the country's days and the
+file's lists combine. Business hours and ``business`` shifts run on business days only;
+an ``HH:MM-HH:MM`` shift runs every day, and ``24x7`` always.
 
 A shift is looked up, not followed: :class:`ShiftTimetable` says whether it is on at
 an instant and when it next starts, so the dispatcher needs no switch event per base
@@ -24,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from simsvc.model.official_days import days_off_and_on
 from simsvc.scenario.schema import WEEKDAYS, Calendar
 
 
@@ -47,7 +52,9 @@ class WorkCalendar:
         self.offset = warmup_days * 24 - warmup_hours
         self.business_span = parse_span(calendar.business_hours)
         self._business_days = {WEEKDAYS.index(d) for d in calendar.business_days}
-        self._holidays = set(calendar.holidays)
+        holidays, workdays = days_off_and_on(calendar)
+        self._holidays = set(holidays)
+        self._workdays = set(workdays)
         self._cumulative = np.zeros(1)
         self._is_business = np.zeros(0, dtype=bool)
 
@@ -63,7 +70,9 @@ class WorkCalendar:
     def is_business_day(self, day: int) -> bool:
         """Whether day number ``day`` (since the origin) is a business day."""
         date = self.origin + dt.timedelta(days=day)
-        return date.weekday() in self._business_days and date not in self._holidays
+        if date in self._holidays:
+            return False
+        return date.weekday() in self._business_days or date in self._workdays
 
     def weekday_and_hour(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weekday (0 = Monday) and hour of day of each time, vectorised."""
@@ -89,6 +98,9 @@ class WorkCalendar:
         holidays = np.array(sorted(self._holidays), dtype="datetime64[D]")
         weekday = (day + self.origin.weekday()) % 7
         flags = np.isin(weekday, sorted(self._business_days)) & ~np.isin(dates, holidays)
+        if self._workdays:  # weekend days that are working days (none: the flags as they were)
+            workdays = np.array(sorted(self._workdays), dtype="datetime64[D]")
+            flags |= np.isin(dates, workdays) & ~np.isin(dates, holidays)
         start, end = self.business_span
         self._is_business = flags
         self._cumulative = np.concatenate(([0.0], np.cumsum(flags * (end - start))))

@@ -202,12 +202,19 @@ def _nested(table: Path, counts: Mapping[Path, int]) -> Path:
 
 
 def key_lines(text: str) -> dict[Path, int]:
-    """The line (1-based) where each table and key of a TOML text is first written."""
+    """The line (1-based) where each table and key of a TOML text is first written, and
+    where each item of an array value starts (``("calendar", "holidays", 3)``), so that a
+    bad date in a list written over many lines points to its own line."""
     lines: dict[Path, int] = {}
     counts: dict[Path, int] = {}
     current: Path = ()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("'", '"')) else raw
+    rows = text.splitlines()
+    skip_to = 0  # the rows of a multi-line array are items, not keys or tables
+    for number, raw in enumerate(rows, start=1):
+        if number <= skip_to:
+            continue
+        stripped = not raw.lstrip().startswith(("'", '"'))
+        line = raw.split("#", 1)[0].strip() if stripped else raw
         if line.startswith("[["):
             name = _nested(_dotted(line.strip("[] \t")), counts)
             index = counts.get(name, -1) + 1
@@ -221,8 +228,62 @@ def key_lines(text: str) -> dict[Path, int]:
         else:
             match = _KEY.match(line)
             if match:
-                lines.setdefault((*current, *_dotted(match[1])), number)
+                key = (*current, *_dotted(match[1]))
+                lines.setdefault(key, number)
+                value = line[match.end() :]
+                column = (len(raw) - len(raw.lstrip()) if stripped else 0) + match.end()
+                column += len(value) - len(value.lstrip())
+                if raw[column : column + 1] == "[":
+                    items, skip_to = _array_items(rows, number - 1, column)
+                    for index, item_line in enumerate(items):
+                        lines.setdefault((*key, index), item_line)
     return lines
+
+
+def _array_items(rows: Sequence[str], row: int, column: int) -> tuple[list[int], int]:
+    """The lines (1-based) where each item of the array opening at ``rows[row][column]``
+    starts, and the line where it closes (the last line if it never does)."""
+    items: list[int] = []
+    depth, expect = 0, True  # expect: the next value starts an item
+    while row < len(rows):
+        text = rows[row]
+        while column < len(text):
+            char = text[column]
+            if char == "#":
+                break
+            if depth == 1 and expect and not char.isspace() and char not in ",]":
+                items.append(row + 1)
+                expect = False
+            if char in "\"'":
+                column = _string_end(text, column)
+                continue
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return items, row + 1
+            elif char == "," and depth == 1:
+                expect = True
+            column += 1
+        row, column = row + 1, 0
+    return items, len(rows)
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index just past the string that opens at ``text[start]`` (or the end of the
+    line: a multi-line string's later lines are then read as values, which only blurs the
+    lines of the items after it)."""
+    quote = text[start] * 3 if text.startswith(text[start] * 3, start) else text[start]
+    index = start + len(quote)
+    while index < len(text):
+        if quote[0] == '"' and text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(quote, index):
+            return index + len(quote)
+        index += 1
+    return len(text)
 
 
 def line_of(lines: Mapping[Path, int], path: Path) -> int | None:

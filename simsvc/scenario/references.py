@@ -1,16 +1,18 @@
 """Cross-references between the tables of a scenario: every id named must exist.
 
 Run by :class:`~simsvc.scenario.Scenario` once every field is valid; each problem
-names the key path of the reference that does not resolve. Also here, because it spans
+names the key path of the reference that does not resolve. Also here, because they span
 tables: whatever runs on the business clock (a commitment, a shift, an inspection) needs
-business hours in the warm-up and horizon, or every incident would be met at once.
+business hours in the warm-up and horizon, or every incident would be met at once; and a
+``[calendar] country`` must know every year the warm-up and horizon reach, unless the file
+lists that year's holidays itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from simsvc.scenario.errors import Path, Problem, format_path
@@ -149,7 +151,70 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     for sev in s.costs.penalty:
         if sev not in severities:
             yield _unknown(("costs", "penalty", sev), sev, "severity", severities)
-    yield from _business_clock(s)
+    calendar_problems = list(_calendar_lists(s))
+    yield from calendar_problems
+    if not any(p.path == ("calendar", "country") for p in calendar_problems):
+        yield from _business_clock(s)
+
+
+def simulated_years(s: Scenario) -> range:
+    """The calendar years of the days the warm-up and horizon cover.
+
+    ``t = warmup`` is midnight at the start of ``[calendar] start``: the warm-up runs on
+    the days before it, the horizon from it on.
+    """
+    start = s.calendar.start
+    first = start - dt.timedelta(days=math.ceil(s.scenario.warmup / 24 - 1e-12))
+    last = start + dt.timedelta(days=max(math.ceil(s.scenario.horizon / 24 - 1e-12) - 1, 0))
+    return range(first.year, last.year + 1)
+
+
+def _years_text(years: Sequence[int]) -> str:
+    """``2027``, ``2027 and 2028``, ``2027 to 2030`` (consecutive) or ``2003, 2027 and 2028``."""
+    if len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]} to {years[-1]}"
+    if len(years) == 1:
+        return str(years[0])
+    return ", ".join(str(y) for y in years[:-1]) + f" and {years[-1]}"
+
+
+def _calendar_lists(s: Scenario) -> Iterable[Problem]:
+    """A date in both file lists; a country whose package is missing or does not know a
+    simulated year that the file lists no holidays for."""
+    holidays = {day: i for i, day in reversed(list(enumerate(s.calendar.holidays)))}
+    for j, day in enumerate(s.calendar.workdays):
+        if day in holidays:
+            yield Problem(
+                ("calendar", "workdays", j),
+                f"{day} is also in calendar.holidays (item {holidays[day]}); a date is either a"
+                " day off or a working day: remove it from one of the two lists",
+            )
+    country = s.calendar.country
+    if country is None:
+        return
+    from simsvc.model.official_days import COUNTRY_NAMES, CalendarPackageMissing, official_days
+
+    try:
+        official = official_days(country)
+    except CalendarPackageMissing as error:
+        yield Problem(("calendar", "country"), str(error))
+        return
+    listed = {day.year for day in s.calendar.holidays}
+    years = simulated_years(s)
+    missing = [y for y in years if not official.covers(y) and y not in listed]
+    if not missing:
+        return
+    later = [y for y in missing if y > official.last_year]
+    reach = f"the horizon reaches {_years_text(later)}" if later else ""
+    if earlier := [y for y in missing if y < official.first_year]:
+        reach = f"the simulated days start in {earlier[0]}" + (f" and {reach}" if reach else "")
+    named = _years_text(missing)
+    yield Problem(
+        ("calendar", "country"),
+        f"the calendar package ({official.source}) knows {COUNTRY_NAMES[country]}'s holidays"
+        f" from {official.first_year} up to {official.last_year}; {reach}: list {named}'s"
+        " holidays and make-up workdays in [calendar] holidays / workdays",
+    )
 
 
 def _installed_changes(s: Scenario, equipment: set[str]) -> Iterable[Problem]:
@@ -235,7 +300,7 @@ def has_business_hours(s: Scenario) -> bool:
     """Whether the business clock ticks at all in the warm-up and the horizon."""
     from simsvc.model.calendar import WorkCalendar
 
-    if not s.calendar.business_days:
+    if not s.calendar.business_days and not s.calendar.workdays:
         return False
     calendar = WorkCalendar(s.calendar, s.scenario.warmup)
     start_hour, end_hour = calendar.business_span
@@ -256,7 +321,7 @@ def _business_clock(s: Scenario) -> Iterable[Problem]:
     used = ", ".join(format_path(path) for path in users[:3])
     used += f" and {len(users) - 3} more" if len(users) > 3 else ""
     verb = "uses" if len(users) == 1 else "use"
-    if not s.calendar.business_days:
+    if not s.calendar.business_days and not s.calendar.workdays:
         yield Problem(
             ("calendar", "business_days"),
             f"calendar.business_days is empty, so the business clock never runs, but {used}"
@@ -264,7 +329,8 @@ def _business_clock(s: Scenario) -> Iterable[Problem]:
         )
         return
     days = ", ".join(s.calendar.business_days)
-    if not s.calendar.holidays:  # a horizon of a few hours between two business days
+    if not s.calendar.holidays and s.calendar.country is None:
+        # a horizon of a few hours between two business days
         yield Problem(
             ("scenario", "horizon"),
             f"the warm-up and horizon hold no business hours (calendar.business_days = {days},"
@@ -272,9 +338,10 @@ def _business_clock(s: Scenario) -> Iterable[Problem]:
             f" runs, but {used} {verb} it; lengthen the horizon or use the 24x7 clock",
         )
         return
+    key = "holidays" if s.calendar.holidays else "country"
     yield Problem(
-        ("calendar", "holidays"),
+        ("calendar", key),
         f"every business day of the warm-up and horizon (calendar.business_days = {days}) is"
-        f" in calendar.holidays, so the business clock never runs, but {used} {verb} it;"
-        " add business days or remove holidays",
+        f" a holiday of calendar.{key}, so the business clock never runs, but {used} {verb}"
+        " it; add business days or workdays, or remove holidays",
     )

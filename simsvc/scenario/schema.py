@@ -160,6 +160,8 @@ to the remote login, for incidents with a remote attempt), ``assigned`` (report 
 dispatch decision that sends the first engineer), ``visit`` (the decision to send an engineer,
 after a failed remote attempt say, to the engineer on site)."""
 Clock = Literal["24x7", "business"]
+Country = Literal["CN"]
+"""Countries whose official working calendar is known (ISO 3166 codes)."""
 Period = Literal["month", "quarter", "year", "horizon"]
 Criterion = Literal["mean", "risk"]
 """``mean``: met when attainment's lower bound reaches the goal; ``risk``: met when the
@@ -198,12 +200,23 @@ class ScenarioInfo(_Table):
 
 
 class Calendar(_Table):
-    """``[calendar]``: business hours and days, the first day of the horizon, holidays."""
+    """``[calendar]``: business hours and days, the first day of the horizon, the
+    country whose official calendar applies, and the file's own holidays and workdays.
+
+    Precedence: the file's ``holidays`` and ``workdays`` override the country's package
+    (:mod:`simsvc.model.official_days`); a date may not be in both file lists.
+    """
 
     business_hours: Annotated[str, AfterValidator(_check_business_hours)] = "09:00-18:00"
     business_days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
     start: Annotated[dt.date, AfterValidator(_check_start)] = dt.date(2027, 1, 4)
+    country: Country | None = Field(
+        default=None, description="official holidays and make-up working days of a country"
+    )
     holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(
+        default_factory=list, description="working days even on a weekend or official holiday"
+    )
 
 
 class Severity(_Table):

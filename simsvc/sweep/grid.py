@@ -155,8 +155,14 @@ def sample_points(axes: Sequence[Axis], count: int, seed: int) -> list[Point]:
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """A short fingerprint of a scenario's validated content (comments and layout aside)."""
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    """A short fingerprint of a scenario's validated content (comments and layout aside).
+
+    Keys added to the format later are left out while they hold their default, so that a
+    sweep journalled before they existed still matches its scenario.
+    """
+    defaults = {key for key in ("country", "workdays") if not getattr(scenario.calendar, key)}
+    exclude = {"calendar": defaults} if defaults else None
+    return hashlib.sha256(scenario.model_dump_json(exclude=exclude).encode()).hexdigest()[:16]
 
 
 def point_rows(axes: Sequence[Axis], point: Point, result: RunResult) -> list[dict[str, Any]]:
