@@ -3,9 +3,11 @@
 Computed here and nowhere else: ``simsvc run``, ``plan``, ``sweep`` and ``report`` all
 read :func:`yearly_cost` (through :meth:`simsvc.results.RunResult.cost`).
 
-- engineers: engineers at every base x ``[costs] engineer_per_year``;
-- desk: agents x ``desk_agent_per_year``;
-- remote: remote engineers (``[remote] agents``) x ``remote_agent_per_year``;
+- engineers: the people the engineers' posts at every base take (:mod:`simsvc.staffing`:
+  a 24x7 post takes about four and a half people) x ``[costs] engineer_per_year``, the
+  cost of a person a year;
+- desk: the people the desk agents' posts take x ``desk_agent_per_year``;
+- remote: the people the remote engineers' posts take x ``remote_agent_per_year``;
 - holding: every unit of base stock in every depot x its part's ``unit_cost`` x
   ``holding_rate``, for every part stocked, whether or not any equipment uses it
   (a unit on the shelf costs money either way);
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 
 from simsvc.model.depots import base_stock
 from simsvc.scenario.schema import Scenario
+from simsvc.staffing import people
 
 HOURS_PER_YEAR = 8760.0
 
@@ -38,10 +41,11 @@ def resource_cost(scenario: Scenario) -> dict[str, float]:
     """Yearly cost of the scenario's engineers, desk and remote agents, and stock."""
     costs = scenario.costs
     per_unit = holding_per_unit(scenario)
+    staff = people(scenario)
     return {
-        "engineers": sum(b.engineers for b in scenario.base) * costs.engineer_per_year,
-        "desk": (scenario.desk.agents if scenario.desk else 0) * costs.desk_agent_per_year,
-        "remote": (scenario.remote.agents if scenario.remote else 0) * costs.remote_agent_per_year,
+        "engineers": staff["engineers"] * costs.engineer_per_year,
+        "desk": staff["desk"] * costs.desk_agent_per_year,
+        "remote": staff["remote"] * costs.remote_agent_per_year,
         "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items()),
     }
 

@@ -32,6 +32,7 @@ from simsvc.model.world import ReplicationOutcome
 from simsvc.periods import horizon_years, period_count, period_index
 from simsvc.records import CLOCKS, clock_hours, incident_table, selected
 from simsvc.scenario.schema import Commitment, Desk, Remote, Scenario
+from simsvc.staffing import base_people, people_per_post
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
 from simsvc.verdicts import Evidence, Verdict, shortfall, verdict
 
@@ -478,11 +479,13 @@ class RunResult:
         return mean_ci(list(values), self.confidence, share=True)
 
     def bases(self) -> pd.DataFrame:
-        """One row per base (index ``base``): engineers, shift, utilisation (busy share of the
-        on-shift hours, the trip home included) and its interval, overtime hours a year."""
+        """One row per base (index ``base``): engineers (posts), shift, the people the posts
+        take (:mod:`simsvc.staffing`), utilisation (busy share of the on-shift hours, the trip
+        home included) and its interval, overtime hours a year."""
         import pandas as pd
 
         rows = []
+        staff = base_people(self.scenario)
         for b in self.scenario.base:
             u = self._share([r.base_utilization[b.id] for r in self.replications])
             overtime = mean_ci(
@@ -494,6 +497,7 @@ class RunResult:
                 {
                     "engineers": b.engineers,
                     "shift": b.shift,
+                    "people": staff[b.id],
                     "utilization": u.mean,
                     "ci_low": u.ci_low,
                     "ci_high": u.ci_high,
@@ -521,11 +525,12 @@ class RunResult:
     ) -> pd.DataFrame:
         import pandas as pd
 
-        columns = ["agents", "shift", "utilization", "ci_low", "ci_high"]
+        columns = ["agents", "shift", "people", "utilization", "ci_low", "ci_high"]
         if pool is None:
             return pd.DataFrame(columns=columns, index=pd.Index([], name=name))
         u = self._share(utilization)
-        row = [pool.agents, pool.shift, u.mean, u.ci_low, u.ci_high]
+        staff = pool.agents * people_per_post(self.scenario, pool.shift)
+        row = [pool.agents, pool.shift, staff, u.mean, u.ci_low, u.ci_high]
         return pd.DataFrame([row], columns=columns, index=pd.Index([name], name=name))
 
     def _depot_estimates(self, depot: str) -> dict[str, Estimate]:
@@ -680,9 +685,11 @@ class RunResult:
                 pooled = np.concatenate([r.clocks[severity.id][metric] for r in reps])
                 entry[f"{metric}_hours"] = clock_summary(pooled)
             severities[severity.id] = entry
+        staff = base_people(s)
         bases = {
             b.id: {
                 "engineers": b.engineers,
+                "people": staff[b.id],
                 "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
                 "overtime_hours_per_year": mean_ci(
                     [r.base_overtime[b.id] for r in reps], conf, nonnegative=True
@@ -694,12 +701,14 @@ class RunResult:
         if s.desk is not None:
             desk = {
                 "agents": s.desk.agents,
+                "people": s.desk.agents * people_per_post(s, s.desk.shift),
                 "utilization": self._share([r.desk_utilization for r in reps]).to_dict(),
             }
         remote = None
         if s.remote is not None:
             remote = {
                 "agents": s.remote.agents,
+                "people": s.remote.agents * people_per_post(s, s.remote.shift),
                 "utilization": self._share([r.remote_utilization for r in reps]).to_dict(),
             }
         levels = base_stock(s)

@@ -259,6 +259,7 @@ def results_summary(result: RunResult) -> str:
         [
             str(name),
             str(b["engineers"]),
+            f"{b['people']:.1f}",
             _share(b["utilization"]),
             _interval(b["ci_low"], b["ci_high"]),
             f"{b['overtime_hours_per_year']:,.0f}",
@@ -269,6 +270,7 @@ def results_summary(result: RunResult) -> str:
         [
             name,
             str(d["agents"]),
+            f"{d['people']:.1f}",
             _share(d["utilization"]),
             _interval(d["ci_low"], d["ci_high"]),
             "-",
@@ -279,8 +281,8 @@ def results_summary(result: RunResult) -> str:
     lines.append(
         render(
             rows,
-            ["base", "staff", "utilisation", f"{conf} CI", "overtime h/yr"],
-            right={1, 2, 4},
+            ["base", "posts", "people", "utilisation", f"{conf} CI", "overtime h/yr"],
+            right={1, 2, 3, 5},
         )
     )
     depots = result.depots()

@@ -329,8 +329,11 @@ def test_incident_counts_agree_with_the_records(
 
 def test_cost_adds_up(result: simsvc.RunResult, scenario: simsvc.Scenario) -> None:
     cost = result.to_dict()["cost"]
-    assert cost["engineers"] == 4 * 150_000
-    assert cost["desk"] == 1 * 80_000
+    # posts cost the people they take, 2,000 paid hours a year each (simsvc.staffing):
+    # 2 posts 24x7 (8,760 h) and 2 on 08:00-20:00 every day (4,380 h) = 13.14 people
+    assert cost["engineers"] == pytest.approx((2 * 8760 + 2 * 4380) / 2000 * 150_000)
+    # one desk agent on 07:00-22:00 every day: 5,475 h = 2.7375 people
+    assert cost["desk"] == pytest.approx(15 * 365 / 2000 * 80_000)
     # north: psu 4, unit 3; south: psu 4, board 6, unit 3 -- at 25% of unit cost a year
     assert cost["holding"] == pytest.approx(0.25 * (8 * 500 + 6 * 900 + 6 * 4000))
     assert cost["penalties"] >= 0

@@ -200,8 +200,10 @@ def test_results_show_the_tier_its_cost_and_its_clocks() -> None:
     data = result.to_dict()
     assert data["remote"]["agents"] == 2
     assert 0 < data["remote"]["utilization"]["mean"] < 0.1
-    assert data["cost"]["remote"] == 600_000
-    assert data["cost"]["total"] >= 600_000
+    # two 24x7 posts take 2 x 8,760 / 2,000 = 8.76 people at 300,000 a year
+    assert data["cost"]["remote"] == pytest.approx(8.76 * 300_000)
+    assert data["remote"]["people"] == pytest.approx(8.76)
+    assert data["cost"]["total"] >= data["cost"]["remote"]
     clocks = data["severities"]["L1"]
     assert clocks["remote_hours"]["p50"] == pytest.approx(0.0)
     assert clocks["assigned_hours"]["mean"] >= 0.5  # after the failed 30-min attempt
@@ -250,4 +252,4 @@ def test_the_planner_sizes_the_remote_tier_by_its_login_clock() -> None:
     assert result.feasible
     assert result.plan.remote == 5
     assert result.to_dict()["plan"]["resources"]["remote_agents"] == 5
-    assert result.cost()["remote"] == 5 * 200_000
+    assert result.cost()["remote"] == pytest.approx(5 * 8760 / 2000 * 200_000)

@@ -81,10 +81,13 @@ def test_the_grid_has_one_row_per_point_and_commitment(tmp_path: Path, calls: Ca
     assert (table["ci_low"] <= table["attainment"]).all()
     assert (table["attainment"] <= table["ci_high"]).all()
     assert (table["met"] == (table["ci_low"] >= table["goal"] - 1e-12)).all()
-    # Cost follows the varied resources: 100,000 per engineer, psu holding 1,200 x 0.25.
+    # Cost follows the varied resources: 100,000 a person, 4.38 people a 24x7 post
+    # (8,760 h / 2,000 h), psu holding 1,200 x 0.25.
     first = table.groupby(["base.north.engineers", "depot.main.stock.psu"]).first()
     holding = first["cost_holding"]
-    assert first["cost_engineers"].tolist() == [100_000.0 * e for e, _ in GRID]
+    assert first["cost_engineers"].tolist() == pytest.approx(
+        [100_000.0 * 8760 / 2000 * e for e, _ in GRID]
+    )
     assert holding[(1, 2)] - holding[(1, 0)] == pytest.approx(2 * 1200 * 0.25)
     assert len(calls) == len(GRID) * 2
 

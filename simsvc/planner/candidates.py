@@ -15,6 +15,7 @@ from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.runner import Job, Runner
 from simsvc.scenario.schema import Scenario
+from simsvc.staffing import people_per_post
 from simsvc.stats import Estimate
 
 HOURS_PER_YEAR = 8760.0
@@ -50,9 +51,17 @@ class PlanSpace:
         ]
         costs = scenario.costs
         holding = holding_per_unit(scenario)
-        self.engineer_cost = costs.engineer_per_year
-        self.agent_cost = costs.desk_agent_per_year
-        self.remote_cost = costs.remote_agent_per_year
+        # a unit is a post: it costs the people it takes (simsvc.staffing)
+        self.engineer_cost = [
+            people_per_post(scenario, b.shift) * costs.engineer_per_year for b in scenario.base
+        ]
+        desk, remote = scenario.desk, scenario.remote
+        self.agent_cost = (
+            people_per_post(scenario, desk.shift) * costs.desk_agent_per_year if desk else 0.0
+        )
+        self.remote_cost = (
+            people_per_post(scenario, remote.shift) * costs.remote_agent_per_year if remote else 0.0
+        )
         self.stock_cost = [holding[part] for _, part in self.stock_keys]
         self.units: list[Unit] = [
             Unit("engineer", b, f"engineer at {base.id}") for b, base in enumerate(scenario.base)
@@ -92,12 +101,13 @@ class PlanSpace:
 
     def unit_cost(self, unit: Unit) -> float:
         """Yearly cost of one more unit (never zero, so that ratios are defined)."""
-        cost = {
-            "engineer": self.engineer_cost,
-            "agent": self.agent_cost,
-            "remote": self.remote_cost,
-        }.get(unit.kind)
-        if cost is None:
+        if unit.kind == "engineer":
+            cost = self.engineer_cost[unit.index]
+        elif unit.kind == "agent":
+            cost = self.agent_cost
+        elif unit.kind == "remote":
+            cost = self.remote_cost
+        else:
             cost = self.stock_cost[unit.index]
         return max(cost, 1e-6)
 

@@ -503,6 +503,19 @@ class Costs(_Table):
     )
 
 
+class Staffing(_Table):
+    """``[staffing]``: what a person gives a post: paid hours a year, less shrinkage."""
+
+    hours_per_year: Annotated[Number, Field(ge=100, le=8760, allow_inf_nan=False)] = Field(
+        default=2000.0,
+        description="paid working hours of one person a year (China: 250 days x 8 h = 2000)",
+    )
+    shrinkage: Annotated[float, BeforeValidator(_share), Field(ge=0, le=0.9)] = Field(
+        default=0.0,
+        description="share of paid hours lost to leave, training and sickness",
+    )
+
+
 class PlanBounds(_Table):
     """``[plan]``: how verdicts are reached (confidence, period, criterion) and the
     planner's search bounds."""
@@ -540,6 +553,7 @@ class Scenario(_Table):
     """A whole scenario file. Build it with :func:`simsvc.load_scenario`."""
 
     _priorities: _Memo = PrivateAttr(default_factory=_Memo)
+    _people_per_post: dict[tuple[str, int, int, int], float] = PrivateAttr(default_factory=dict)
 
     scenario: ScenarioInfo
     calendar: Calendar = Calendar()
@@ -557,6 +571,7 @@ class Scenario(_Table):
     travel: Travel = Travel()
     arrivals: Arrivals | None = None
     costs: Costs = Costs()
+    staffing: Staffing = Staffing()
     plan: PlanBounds = PlanBounds()
 
     @model_validator(mode="after")
@@ -596,6 +611,12 @@ class Scenario(_Table):
         from simsvc.scenario.variant import evolve
 
         return evolve(self, changes)
+
+    @property
+    def people_per_post_memo(self) -> dict[tuple[str, int, int, int], float]:
+        """People per post by shift, as :func:`simsvc.staffing.people_per_post` computed them
+        for this scenario (a private memo; variants start afresh)."""
+        return self._people_per_post
 
     def period_of(self, commitment: Commitment) -> Period:
         """The period a commitment is assessed over: its own, else ``[plan] period``."""

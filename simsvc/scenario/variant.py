@@ -45,7 +45,17 @@ LIST_TABLES = (
 )
 """Tables written ``[[name]]``: a path names an item by its id or ``[position]``."""
 
-SINGLE_TABLES = ("scenario", "calendar", "desk", "remote", "travel", "arrivals", "costs", "plan")
+SINGLE_TABLES = (
+    "scenario",
+    "calendar",
+    "desk",
+    "remote",
+    "travel",
+    "arrivals",
+    "costs",
+    "staffing",
+    "plan",
+)
 """Tables written ``[name]``."""
 
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
