@@ -197,7 +197,8 @@ def test_a_flat_profile_and_a_burst_that_never_comes_draw_what_none_draws() -> N
 
 
 def test_bursts_draw_from_a_new_stream_at_the_end() -> None:
-    assert STREAMS[-1] == "bursts" and STREAMS.count("bursts") == 1
+    assert STREAMS.index("bursts") == STREAMS.index("inspections") + 1
+    assert STREAMS.count("bursts") == 1
     scenario = scenario_of(extra=STORM)
     world = World(scenario, np.random.SeedSequence(5))
     assert same_stream(world.faults, draw(scenario, 5, bursts=True))
