@@ -141,6 +141,10 @@ class ReplicationSummary:
     inspections_done: int
     still_open: int
     columns: dict[str, np.ndarray] | None = None
+    depot_requests: ById[int] | None = None
+    """Part requests at each depot (its bases' visits and swaps, its children's orders)."""
+    depot_filled: ById[int] | None = None
+    """Of them, served from stock at once."""
 
 
 def summarise(
@@ -237,6 +241,8 @@ def summarise(
             depots, [sum(parts[d, p.id].mean_pipeline for p in scenario.part) for d in depots]
         ),
         parts=parts,
+        depot_requests=ById(depots, list(outcome.depot_requests)),
+        depot_filled=ById(depots, list(outcome.depot_filled)),
         inspections_done=outcome.inspections_done,
         still_open=outcome.still_open,
         columns=columns if keep_incidents else None,
@@ -536,8 +542,18 @@ class RunResult:
     def _depot_estimates(self, depot: str) -> dict[str, Estimate]:
         """A depot's fill rate and mean backorders, units on hand and on order (intervals)."""
         reps, conf = self.replications, self.confidence
+        counts = [(r.depot_filled, r.depot_requests) for r in reps]
+        if all(filled is not None and requests is not None for filled, requests in counts):
+            # pooled requests: an exact interval that keeps a width when all are filled
+            fill = proportion_ci(
+                [r.depot_filled[depot] for r in reps if r.depot_filled is not None],
+                [r.depot_requests[depot] for r in reps if r.depot_requests is not None],
+                conf,
+            )
+        else:
+            fill = self._share([r.fill_rate[depot] for r in reps])
         return {
-            "fill_rate": self._share([r.fill_rate[depot] for r in reps]),
+            "fill_rate": fill,
             "mean_backorders": mean_ci(
                 [r.mean_backorders[depot] for r in reps], conf, nonnegative=True
             ),

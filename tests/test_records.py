@@ -340,3 +340,19 @@ def test_cost_adds_up(result: simsvc.RunResult, scenario: simsvc.Scenario) -> No
     assert cost["remote"] == 0
     parts = cost["engineers"] + cost["desk"] + cost["holding"] + cost["penalties"]
     assert cost["total"] == pytest.approx(parts)
+
+
+def test_a_depot_that_filled_every_request_keeps_an_honest_interval() -> None:
+    """Fill rates are pooled request counts with an exact interval: all filled is 100% with a
+    lower bound below it (a t-interval over replications would collapse to [100%, 100%])."""
+    from simsvc.stats import proportion_ci
+
+    scenario = simsvc.load_scenario(Path(__file__).parent / "data" / "small.toml")
+    ample = scenario.evolve({"depot[0].stock.psu": 50})
+    result = simsvc.run_experiment(ample, replications=3, seed=2, workers=1)
+    row = result.depots().iloc[0]
+    requests = [r.depot_requests[0] for r in result.replications if r.depot_requests]
+    assert sum(requests) > 0
+    assert row["fill_rate"] == 1.0
+    assert row["ci_low"] < 1.0 <= row["ci_high"]
+    assert row["ci_low"] == pytest.approx(proportion_ci(requests, requests, 0.95).ci_low)
