@@ -32,7 +32,7 @@ from simsvc.model.world import ReplicationOutcome
 from simsvc.periods import horizon_years, period_count, period_index
 from simsvc.records import CLOCKS, clock_hours, incident_table, selected
 from simsvc.scenario.schema import Commitment, Desk, Remote, Scenario
-from simsvc.staffing import base_people, people_per_post
+from simsvc.staffing import base_people, people_per_post, rostered_hours_per_week
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
 from simsvc.verdicts import Evidence, Verdict, shortfall, verdict
 
@@ -504,6 +504,8 @@ class RunResult:
                     "engineers": b.engineers,
                     "shift": b.shift,
                     "people": staff[b.id],
+                    "roster": b.roster,
+                    "rostered_hours_per_week": rostered_hours_per_week(self.scenario, b),
                     "utilization": u.mean,
                     "ci_low": u.ci_low,
                     "ci_high": u.ci_high,
@@ -706,6 +708,8 @@ class RunResult:
             b.id: {
                 "engineers": b.engineers,
                 "people": staff[b.id],
+                "roster": b.roster,
+                "rostered_hours_per_week": rostered_hours_per_week(s, b),
                 "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
                 "overtime_hours_per_year": mean_ci(
                     [r.base_overtime[b.id] for r in reps], conf, nonnegative=True

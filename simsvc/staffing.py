@@ -12,6 +12,11 @@ post on 08:00-20:00 every day 2.19, a business-hours post (09:00-18:00 on 250 da
 1.13. The on-shift hours are counted over the horizon on the scenario's calendar
 (holidays and make-up working days included) and scaled to a year.
 
+A base on a ``[[roster]]`` is staffed with people, not posts: its ``engineers`` are the
+people on the rota, on duty as the rota says (:mod:`simsvc.model.crews`), and leave,
+training and sickness are covered by relief staff: it takes ``engineers / (1 -
+shrinkage)`` people. :func:`rostered_hours_per_week` gives the hours each person works.
+
 Every yearly cost of people (engineers, desk agents, remote engineers) is people x the
 cost of a person a year (``[costs] engineer_per_year`` and the like): a 24x7 post costs
 about four and a half people, not one.
@@ -20,9 +25,11 @@ about four and a half people, not one.
 from __future__ import annotations
 
 from simsvc.model.calendar import WorkCalendar
-from simsvc.scenario.schema import Scenario
+from simsvc.model.crews import crews_of
+from simsvc.scenario.schema import Base, Scenario
 
 HOURS_PER_YEAR = 8760.0
+HOURS_PER_WEEK = 168.0
 
 
 def people_per_post(scenario: Scenario, shift: str) -> float:
@@ -41,11 +48,36 @@ def people_per_post(scenario: Scenario, shift: str) -> float:
     return known[key]
 
 
+def people_per_engineer(scenario: Scenario, base: Base) -> float:
+    """People one of a base's ``engineers`` takes: a post's people, or for a rostered base
+    one person and the relief for their shrinkage."""
+    if base.roster is not None:
+        return 1.0 / (1.0 - scenario.staffing.shrinkage)
+    return people_per_post(scenario, base.shift)
+
+
+def rostered_hours_per_week(scenario: Scenario, base: Base) -> float | None:
+    """On-shift hours a week of each person of a rostered base, on average over the horizon
+    (None for a base of posts, or one with nobody on its roster)."""
+    if base.roster is None or base.engineers == 0:
+        return None
+    info = scenario.scenario
+    calendar = WorkCalendar(scenario.calendar, info.warmup)
+    index = [b.id for b in scenario.base].index(base.id)
+    hours = sum(
+        crew.engineers
+        * calendar.on_shift_hours(crew.shift, info.warmup, info.warmup + info.horizon)
+        for crew in crews_of(scenario)
+        if crew.base == index
+    )
+    return hours / base.engineers / (info.horizon / HOURS_PER_WEEK)
+
+
 def people(scenario: Scenario) -> dict[str, float]:
-    """People the scenario's posts take: ``engineers`` (all bases), ``desk``, ``remote``."""
+    """People the scenario's staff take: ``engineers`` (all bases), ``desk``, ``remote``."""
     desk, remote = scenario.desk, scenario.remote
     return {
-        "engineers": sum(b.engineers * people_per_post(scenario, b.shift) for b in scenario.base),
+        "engineers": sum(b.engineers * people_per_engineer(scenario, b) for b in scenario.base),
         "desk": desk.agents * people_per_post(scenario, desk.shift) if desk else 0.0,
         "remote": remote.agents * people_per_post(scenario, remote.shift) if remote else 0.0,
     }
@@ -53,4 +85,4 @@ def people(scenario: Scenario) -> dict[str, float]:
 
 def base_people(scenario: Scenario) -> dict[str, float]:
     """People each base's engineers take, by base id."""
-    return {b.id: b.engineers * people_per_post(scenario, b.shift) for b in scenario.base}
+    return {b.id: b.engineers * people_per_engineer(scenario, b) for b in scenario.base}

@@ -24,12 +24,19 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from simsvc.model.official_days import days_off_and_on
 from simsvc.scenario.schema import WEEKDAYS, Calendar
+
+_ROTA = re.compile(
+    r"^(?P<span>\d\d:\d\d-\d\d:\d\d) rota (?P<pattern>[01]+) from (?P<offset>\d+)"
+    r"(?P<holidays> off on holidays)?$"
+)
+"""A crew's rota as a shift text (:func:`simsvc.model.crews.rota_shift`)."""
 
 
 def parse_span(text: str) -> tuple[float, float]:
@@ -50,6 +57,7 @@ class WorkCalendar:
         warmup_days = math.ceil(warmup_hours / 24 - 1e-12)
         self.origin = calendar.start - dt.timedelta(days=warmup_days)
         self.offset = warmup_days * 24 - warmup_hours
+        self._start_day = warmup_days  # day number of [calendar] start
         self.business_span = parse_span(calendar.business_hours)
         self._business_days = {WEEKDAYS.index(d) for d in calendar.business_days}
         holidays, workdays = days_off_and_on(calendar)
@@ -132,7 +140,11 @@ class WorkCalendar:
 
     def _shift_bounds(self, shift: str, until: float) -> tuple[np.ndarray, np.ndarray]:
         """Starts and ends of :meth:`shift_intervals` (not ``24x7``), all days at once."""
-        span = self.business_span if shift == "business" else parse_span(shift)
+        rota = _ROTA.match(shift)
+        if rota is not None:
+            span = parse_span(rota["span"])
+        else:
+            span = self.business_span if shift == "business" else parse_span(shift)
         start_h, end_h = span
         length = (end_h - start_h) % 24 or 24.0
         last_day = int((until + self.offset) // 24) + 1
@@ -141,12 +153,26 @@ class WorkCalendar:
             self._extend(last_day)
             open_ = np.append(self.is_business_day(-1), self._is_business[: last_day + 1])
             days = days[open_]
+        elif rota is not None:
+            days = days[self._rota_days(days, rota)]
         # the same float operations, in the same order, as day * 24 + start_h - offset
         begin = days * 24 + start_h - self.offset
         finish = begin + length
         keep = ~((finish <= 0) | (begin >= until))
         begin, finish = begin[keep], finish[keep]
         return np.where(begin < 0.0, 0.0, begin), finish
+
+    def _rota_days(self, days: np.ndarray, rota: re.Match[str]) -> np.ndarray:
+        """Mask of the days a rota works (see :mod:`simsvc.model.crews`): its pattern from
+        ``[calendar] start``, shifted by its offset, less holidays if it takes them off."""
+        pattern = np.array([c == "1" for c in rota["pattern"]])
+        since_start = days - self._start_day + int(rota["offset"])
+        works = pattern[since_start % len(pattern)]
+        if rota["holidays"]:
+            dates = np.datetime64(self.origin, "D") + days.astype("timedelta64[D]")
+            holidays = np.array(sorted(self._holidays), dtype="datetime64[D]")
+            works &= ~np.isin(dates, holidays)
+        return np.asarray(works)
 
     def on_shift_hours(self, shift: str, start: float, end: float) -> float:
         """Hours of ``shift`` that fall within ``[start, end)``."""

@@ -116,6 +116,7 @@ class IncidentFlow:
         log: IncidentLog,
         desk: AgentPool | None,
         remote: AgentPool | None,
+        crew_base: list[int],
         dispatcher: Dispatcher,
         engineers: Engineers,
         depots: DepotNetwork,
@@ -132,7 +133,9 @@ class IncidentFlow:
         priority = [scenario.priority_of(s.id) for s in scenario.severity]
         self._priority = [priority[j] for j in faults.severity.tolist()]
         self._site = faults.site.tolist()
-        self._home_depot = nearest_depot_of_bases(scenario)
+        home_of_base = nearest_depot_of_bases(scenario)
+        self._crew_base = crew_base
+        self._home_depot = [home_of_base[b] for b in crew_base]  # by crew
         part_index = {p.id: k for k, p in enumerate(scenario.part)}
         self._spare_unit = [
             part_index[e.spare_unit] if e.spare_unit else NO_PART for e in scenario.equipment
@@ -237,10 +240,10 @@ class IncidentFlow:
         if log.remote[incident] and log.resolution[incident] <= now:
             self.engineers.finish(engineer, self._site[incident])  # fixed remotely meanwhile
             return
-        base = self.engineers.base_of[engineer]
+        base = self.engineers.base_of[engineer]  # the engineer's crew
         log.arrival[incident] = now
         log.engineer[incident] = engineer
-        log.base[incident] = base
+        log.base[incident] = self._crew_base[base]
         work = float(self.draws.onsite[incident])
         part = int(self.draws.part[incident])
         home = self._home_depot[base]

@@ -49,6 +49,7 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
+from simsvc.model.crews import crews_of
 from simsvc.model.demand import draw_bursts
 from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import AgentPool
@@ -176,10 +177,15 @@ class World:
         self.faults: FaultStream = sample_faults(
             scenario, self.calendar, streams["arrivals"], self.window[1], spells
         )
-        n_sites, n_bases = len(scenario.site), len(scenario.base)
-        places = [s.location for s in scenario.site] + [b.location for b in scenario.base]
+        # the engine's bases are crews: a base of posts is one, a rostered base one per
+        # start in its rota's cycle (simsvc.model.crews); results add them up by base
+        self.crews = crews = crews_of(scenario)
+        crew_base = [crew.base for crew in crews]
+        n_sites, n_bases, n_crews = len(scenario.site), len(scenario.base), len(crews)
+        places = [s.location for s in scenario.site]
+        places += [scenario.base[crew.base].location for crew in crews]
         places += [d.location for d in scenario.depot]
-        self.travel = TravelNetwork(scenario.travel, places, n_sites, n_bases)
+        self.travel = TravelNetwork(scenario.travel, places, n_sites, n_crews)
         factors = self.travel.trip_factors(streams["travel"], 2 * len(self.faults))
         draws = draw_incidents(scenario, self.faults, streams, factors)
         self.log = log = IncidentLog(self.faults, self.window)
@@ -188,24 +194,25 @@ class World:
         self._inspection_stream = streams["inspections"]
         self._feeds: list[Generator[simpy.Event, None, None]] = []
 
-        engineer_base = [b for b, base in enumerate(scenario.base) for _ in range(base.engineers)]
+        engineer_crew = [c for c, crew in enumerate(crews) for _ in range(crew.engineers)]
         self.dispatcher = Dispatcher(
             self.travel,
-            engineer_base,
-            [n_sites + b for b in range(n_bases)],
+            engineer_crew,
+            [n_sites + c for c in range(n_crews)],
             self.faults.site.tolist(),
             self._start_job,
             self._soon,
             lambda: self.env.now,
-            _skills(scenario, self.faults),
+            _skills(scenario, self.faults, crew_base),
         )
-        returns = [
+        returns_of_base = [
             DrawBuffer(self.travel.trip_factors, rng)
             for rng in member_streams(seed, "returns", n_bases)
         ]
+        returns = [returns_of_base[b] for b in crew_base]  # a base's crews share its stream
         until = self.window[1] + FOLLOW_UP_HOURS
-        clocks = {s: ShiftClock(self.calendar, s, until) for s in {b.shift for b in scenario.base}}
-        shifts = [clocks[base.shift] for base in scenario.base]
+        clocks = {s: ShiftClock(self.calendar, s, until) for s in {c.shift for c in crews}}
+        shifts = [clocks[crew.shift] for crew in crews]
         self.engineers = Engineers(env, self.dispatcher, self.travel, self.window, returns, shifts)
         inspection_trips = DrawBuffer(self.travel.trip_factors, streams["inspections"])
         self.inspections = InspectionVisits(env, self.engineers, inspection_trips, self.window)
@@ -252,6 +259,7 @@ class World:
             log,
             self.desk,
             self.remote,
+            crew_base,
             self.dispatcher,
             self.engineers,
             self.depots,
@@ -306,9 +314,18 @@ class World:
             **self.log.columns(),
         }
         hours = {
-            s: self.calendar.on_shift_hours(s, start, end) for s in {b.shift for b in scenario.base}
+            s: self.calendar.on_shift_hours(s, start, end) for s in {c.shift for c in self.crews}
         }
-        shift_hours = [base.engineers * hours[base.shift] for base in scenario.base]
+        shift_hours = [0.0] * len(scenario.base)
+        busy, overtime = [0.0] * len(scenario.base), [0.0] * len(scenario.base)
+        crew_busy, crew_overtime = (
+            self.engineers.base_busy_hours,
+            self.engineers.base_overtime_hours,
+        )
+        for c, crew in enumerate(self.crews):  # in crew order: a base of posts adds one term
+            shift_hours[crew.base] += crew.engineers * hours[crew.shift]
+            busy[crew.base] += crew_busy[c]
+            overtime[crew.base] += crew_overtime[c]
         desk, remote = scenario.desk, scenario.remote
         desk_shift = (
             desk.agents * self.calendar.on_shift_hours(desk.shift, start, end) if desk else 0
@@ -319,8 +336,8 @@ class World:
         return ReplicationOutcome(
             columns=columns,
             window=self.window,
-            base_busy_hours=self.engineers.base_busy_hours,
-            base_overtime_hours=self.engineers.base_overtime_hours,
+            base_busy_hours=busy,
+            base_overtime_hours=overtime,
             base_shift_hours=shift_hours,
             desk_busy_hours=self.desk.busy_hours if self.desk else 0.0,
             desk_shift_hours=desk_shift,
@@ -352,8 +369,8 @@ class World:
             return tables[shift]
 
         bases = [
-            table(base.shift) if base.shift != "24x7" and base.engineers > 0 else None
-            for base in scenario.base
+            table(crew.shift) if crew.shift != "24x7" and crew.engineers > 0 else None
+            for crew in self.crews
         ]
         business = None
         if any(i.clock == "business" for i in scenario.inspection):
@@ -400,10 +417,10 @@ class World:
 
 
 def _skills(
-    scenario: Scenario, faults: FaultStream
+    scenario: Scenario, faults: FaultStream, crew_base: list[int]
 ) -> tuple[list[int], list[frozenset[int]]] | None:
-    """The skill each incident needs (-1: none) and each base's skills, as numbers; None
-    when no equipment needs a skill."""
+    """The skill each incident needs (-1: none) and each crew's skills (its base's), as
+    numbers; None when no equipment needs a skill."""
     needed = sorted({e.skill for e in scenario.equipment if e.skill is not None})
     if not needed:
         return None
@@ -411,7 +428,7 @@ def _skills(
     of_equipment = [number[e.skill] if e.skill is not None else -1 for e in scenario.equipment]
     incident_skill = [of_equipment[k] for k in faults.equipment.tolist()]
     bases = [frozenset(number[s] for s in b.skills if s in number) for b in scenario.base]
-    return incident_skill, bases
+    return incident_skill, [bases[b] for b in crew_base]
 
 
 def drop_pending_events(env: simpy.Environment) -> None:

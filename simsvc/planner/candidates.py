@@ -15,7 +15,7 @@ from simsvc.model.depots import base_stock
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.runner import Job, Runner
 from simsvc.scenario.schema import Scenario
-from simsvc.staffing import people_per_post
+from simsvc.staffing import people_per_engineer, people_per_post
 from simsvc.stats import Estimate
 
 HOURS_PER_YEAR = 8760.0
@@ -53,7 +53,7 @@ class PlanSpace:
         holding = holding_per_unit(scenario)
         # a unit is a post: it costs the people it takes (simsvc.staffing)
         self.engineer_cost = [
-            people_per_post(scenario, b.shift) * costs.engineer_per_year for b in scenario.base
+            people_per_engineer(scenario, b) * costs.engineer_per_year for b in scenario.base
         ]
         desk, remote = scenario.desk, scenario.remote
         self.agent_cost = (

@@ -40,6 +40,7 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     """Yield every reference between tables that does not resolve, with its key path."""
     yield from _duplicates("severity", (x.id for x in s.severity))
     yield from _duplicates("base", (x.id for x in s.base))
+    yield from _duplicates("roster", (x.id for x in s.roster))
     yield from _duplicates("depot", (x.id for x in s.depot))
     yield from _duplicates("part", (x.id for x in s.part))
     yield from _duplicates("equipment", (x.id for x in s.equipment))
@@ -95,6 +96,17 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
                 f"no base has the skill {e.skill!r} (bases' skills: "
                 f"{', '.join(sorted(skills)) or 'none'}): add it to a base's skills",
             )
+    rosters = {r.id for r in s.roster}
+    for i, b in enumerate(s.base):
+        if b.roster is not None:
+            if b.roster not in rosters:
+                yield _unknown(("base", i, "roster"), b.roster, "roster", rosters)
+            if b.shift != "24x7":
+                yield Problem(
+                    ("base", i, "shift"),
+                    f"a base on a roster works its roster's hours ({b.roster!r}): remove shift,"
+                    " or remove roster to staff posts on this shift",
+                )
     for i, b in enumerate(s.base):
         if b.depot is not None and b.depot not in depots:
             yield _unknown(("base", i, "depot"), b.depot, "depot", depots)

@@ -318,14 +318,44 @@ class Remote(_Table):
     shift: Shift = "24x7"
 
 
+class Roster(_Table):
+    """``[[roster]]``: a rota of people: a working day's hours, days on and off in a cycle
+    from ``[calendar] start``, and whether holidays are worked."""
+
+    id: Id
+    name: str = ""
+    shift: Annotated[str, AfterValidator(_check_span)] = Field(
+        description="a working day's hours, HH:MM-HH:MM (past midnight for a night shift)"
+    )
+    days_on: WholeNumber = Field(default=5, ge=1, le=366, description="working days in a row")
+    days_off: WholeNumber = Field(default=2, ge=0, le=366, description="then days off in a row")
+    holidays: Literal["worked", "off"] = Field(
+        default="worked", description="whether the rota works on holidays or takes them off"
+    )
+    crews: WholeNumber = Field(
+        default=1,
+        ge=1,
+        le=366,
+        description="crews the people are split into, each starting the cycle a share of it"
+        " later (2 crews on 4 on, 4 off: one crew on every day)",
+    )
+
+
 class Base(_Table):
     """``[[base]]``: a service centre where engineers start and return."""
 
     id: Id
     name: str = ""
     location: Location
-    engineers: WholeNumber = Field(ge=0, le=10_000)
+    engineers: WholeNumber = Field(
+        ge=0,
+        le=10_000,
+        description="posts on duty whenever the shift is on; with a roster, the people on it",
+    )
     shift: Shift = "24x7"
+    roster: IdRef | None = Field(
+        default=None, description="a [[roster]] id: the engineers are people on that rota"
+    )
     depot: IdRef | None = None
     skills: list[Id] = Field(
         default_factory=list,
@@ -561,6 +591,7 @@ class Scenario(_Table):
     commitment: list[Commitment] = Field(min_length=1)
     desk: Desk | None = None
     remote: Remote | None = None
+    roster: list[Roster] = Field(default_factory=list)
     base: list[Base] = Field(min_length=1)
     depot: list[Depot] = Field(default_factory=list)
     part: list[Part] = Field(default_factory=list)

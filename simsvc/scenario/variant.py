@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 LIST_TABLES = (
     "severity",
+    "roster",
     "commitment",
     "base",
     "depot",
