@@ -281,7 +281,7 @@ def results_summary(result: RunResult) -> str:
     lines.append(
         render(
             rows,
-            ["base", "posts", "people", "utilisation", f"{conf} CI", "overtime h/yr"],
+            ["base", "engineers", "people", "utilisation", f"{conf} CI", "overtime h/yr"],
             right={1, 2, 3, 5},
         )
     )
