@@ -8,6 +8,8 @@ read :func:`yearly_cost` (through :meth:`simsvc.results.RunResult.cost`).
   cost of a person a year;
 - desk: the people the desk agents' posts take x ``desk_agent_per_year``;
 - remote: the people the remote engineers' posts take x ``remote_agent_per_year``;
+- on call: the posts on call x ``on_call_per_year`` (their allowance), and the mean
+  call-outs a year x ``callout``;
 - holding: every unit of base stock in every depot x its part's ``unit_cost`` x
   ``holding_rate``, for every part stocked, whether or not any equipment uses it
   (a unit on the shelf costs money either way);
@@ -27,7 +29,7 @@ from simsvc.staffing import people
 
 HOURS_PER_YEAR = 8760.0
 
-COST_KINDS = ("engineers", "desk", "remote", "holding", "penalties", "total")
+COST_KINDS = ("engineers", "desk", "remote", "on_call", "holding", "penalties", "total")
 """The keys of a cost, in the order tables show them."""
 
 
@@ -46,6 +48,8 @@ def resource_cost(scenario: Scenario) -> dict[str, float]:
         "engineers": staff["engineers"] * costs.engineer_per_year,
         "desk": staff["desk"] * costs.desk_agent_per_year,
         "remote": staff["remote"] * costs.remote_agent_per_year,
+        "on_call": sum(b.on_call.engineers for b in scenario.base if b.on_call)
+        * costs.on_call_per_year,
         "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items()),
     }
 
@@ -65,9 +69,13 @@ def penalty_cost(scenario: Scenario, breaches: Mapping[str, float]) -> float:
     return total
 
 
-def yearly_cost(scenario: Scenario, breaches: Mapping[str, float]) -> dict[str, float]:
-    """Engineers, desk, remote tier, holding, penalties and their total, per year."""
+def yearly_cost(
+    scenario: Scenario, breaches: Mapping[str, float], callouts_per_year: float = 0.0
+) -> dict[str, float]:
+    """Engineers, desk, remote tier, on call, holding, penalties and their total, per year;
+    ``callouts_per_year``: the mean call-outs of engineers on call, all bases."""
     cost = resource_cost(scenario)
+    cost["on_call"] += callouts_per_year * scenario.costs.callout
     cost["penalties"] = penalty_cost(scenario, breaches)
     cost["total"] = sum(cost.values())
     return cost

@@ -145,6 +145,10 @@ class ReplicationSummary:
     """Part requests at each depot (its bases' visits and swaps, its children's orders)."""
     depot_filled: ById[int] | None = None
     """Of them, served from stock at once."""
+    callouts: ById[float] | None = None
+    """Call-outs a year of each base's engineers on call."""
+    on_call_busy: ById[float] | None = None
+    """Busy hours a year of each base's engineers on call."""
 
 
 def summarise(
@@ -245,6 +249,8 @@ def summarise(
         depot_filled=ById(depots, list(outcome.depot_filled)),
         inspections_done=outcome.inspections_done,
         still_open=outcome.still_open,
+        callouts=ById(bases, [n / horizon_years(horizon) for n in outcome.callouts]),
+        on_call_busy=ById(bases, [h / horizon_years(horizon) for h in outcome.on_call_busy_hours]),
         columns=columns if keep_incidents else None,
     )
 
@@ -627,10 +633,28 @@ class RunResult:
         table = pd.DataFrame(rows, columns=["depot", "part", *STOCK_COLUMNS])
         return table.set_index(["depot", "part"])
 
+    def _on_call(self, base: str) -> dict[str, Any]:
+        """A base's engineers on call: posts, call-outs and busy hours a year (intervals)."""
+        table = next(b for b in self.scenario.base if b.id == base).on_call
+        assert table is not None
+        reps, conf = self.replications, self.confidence
+        return {
+            "engineers": table.engineers,
+            "callouts_per_year": mean_ci(
+                [r.callouts[base] for r in reps if r.callouts], conf, nonnegative=True
+            ).to_dict(),
+            "busy_hours_per_year": mean_ci(
+                [r.on_call_busy[base] for r in reps if r.on_call_busy], conf, nonnegative=True
+            ).to_dict(),
+        }
+
     def cost(self) -> dict[str, float]:
-        """Yearly cost: engineers, desk agents, holding of stock, expected penalties, total."""
+        """Yearly cost: engineers, desk agents, remote tier, on call, holding of stock,
+        expected penalties, total."""
         breaches = {key: e.breaches for key, e in self.estimates.items()}
-        return yearly_cost(self.scenario, breaches)
+        callouts = [sum(r.callouts.values()) for r in self.replications if r.callouts]
+        per_year = float(np.mean(callouts)) if callouts else 0.0
+        return yearly_cost(self.scenario, breaches, per_year)
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -710,6 +734,7 @@ class RunResult:
                 "people": staff[b.id],
                 "roster": b.roster,
                 "rostered_hours_per_week": rostered_hours_per_week(s, b),
+                "on_call": self._on_call(b.id) if b.on_call else None,
                 "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
                 "overtime_hours_per_year": mean_ci(
                     [r.base_overtime[b.id] for r in reps], conf, nonnegative=True

@@ -306,6 +306,7 @@ def results_summary(result: RunResult) -> str:
         f"yearly cost ({s.scenario.currency}): engineers {cost['engineers']:,.0f},"
         f" desk {cost['desk']:,.0f},"
         + (f" remote tier {cost['remote']:,.0f}," if s.remote else "")
+        + (f" on call {cost['on_call']:,.0f}," if any(b.on_call for b in s.base) else "")
         + f" holding {cost['holding']:,.0f}, expected penalties"
         f" {cost['penalties']:,.0f}; total {cost['total']:,.0f}"
     )
@@ -402,7 +403,8 @@ def plan_summary(result: PlanResult) -> str:
     rows = [
         [f"{kind} ({currency}/yr)"] + [f"{c['cost'][kind]:,.0f}" for _, c in columns]
         for kind in COST_KINDS
-        if kind != "remote" or result.space.scenario.remote is not None
+        if (kind != "remote" or result.space.scenario.remote is not None)
+        and (kind != "on_call" or any(b.on_call for b in result.space.scenario.base))
     ]
     lines.append(
         render(

@@ -163,6 +163,7 @@ VALUES: dict[str, dict[str, str]] = {
         "engineers": "工程师",
         "desk": "服务台",
         "remote": "远程支持",
+        "on_call": "值班待命",
         "holding": "备件持有",
         "penalties": "罚金",
         "total": "合计",

@@ -64,7 +64,10 @@ class Line:
         self.later: list[Callable[[], None]] = []
         self._incident_site: list[int] = []
         self._incident_skill: list[int] = []
-        bases_skills = [frozenset(b) for b in skills] if skills is not None else None
+        classes = None
+        if skills is not None:  # a job class per skill: the bases that have it may take it
+            count = max((max(b, default=-1) for b in skills), default=-1) + 1
+            classes = (self._incident_skill, [[k in b for b in skills] for k in range(count)])
         self.dispatcher = Dispatcher(
             self.travel,
             [b for b, n in enumerate(engineers) for _ in range(n)],
@@ -73,7 +76,7 @@ class Line:
             self._started,
             self.later.append,
             now,
-            (self._incident_skill, bases_skills) if bases_skills is not None else None,
+            classes,
         )
 
     def fault(self, site: int, priority: int = 1, report: float = 0.0, skill: int = -1) -> None:

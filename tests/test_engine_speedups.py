@@ -171,12 +171,23 @@ def plain_intervals(
     if shift == "24x7":
         yield 0.0, math.inf
         return
+    rota = None
+    if " rota " in shift:  # "HH:MM-HH:MM rota 11110000 from 3[ off on holidays]"
+        span, _, pattern, _, offset, *rest = shift.split(" ")
+        rota = (pattern, int(offset), bool(rest))
+        shift = span
     start_h, end_h = calendar.business_span if shift == "business" else parse_span(shift)
     length = (end_h - start_h) % 24 or 24.0
     last_day = int((until + calendar.offset) // 24) + 1
     for day in range(-1, last_day + 1):
         if shift == "business" and not calendar.is_business_day(day):
             continue
+        if rota is not None:
+            pattern, offset, off_on_holidays = rota
+            if pattern[(day - calendar.start_day + offset) % len(pattern)] != "1":
+                continue
+            if off_on_holidays and calendar.is_holiday(day):
+                continue
         begin = day * 24 + start_h - calendar.offset
         finish = begin + length
         if finish <= 0 or begin >= until:
@@ -337,13 +348,13 @@ class PlainWorld(World):
         env, scenario, dispatcher = self.env, self.scenario, self.dispatcher
         if any(i.clock == "business" for i in scenario.inspection):
             self._start(follow(env, self.calendar, "business", dispatcher.set_business_open, until))
-        for b, base in enumerate(scenario.base):
-            if base.shift != "24x7" and base.engineers > 0:
+        for c, crew in enumerate(self.crews):
+            if crew.shift != "24x7" and crew.engineers > 0:
 
-                def switch(on: bool, base: int = b) -> None:
-                    dispatcher.set_base_on_shift(base, on)
+                def switch(on: bool, crew: int = c) -> None:
+                    dispatcher.set_base_on_shift(crew, on)
 
-                self._start(follow(env, self.calendar, base.shift, switch, until))
+                self._start(follow(env, self.calendar, crew.shift, switch, until))
 
 
 def plain_simulate(

@@ -119,6 +119,7 @@ def test_run_workbook_in_chinese(tmp_path: Path) -> None:
         "工程师",
         "服务台",
         "远程支持",
+        "值班待命",
         "备件持有",
         "罚金",
         "合计",

@@ -297,7 +297,15 @@ def test_results_follow_the_contract(result: simsvc.RunResult, scenario: simsvc.
         assert set(entry["mean_backorders"]) == ESTIMATE
         assert 0 <= entry["fill_rate"]["mean"] <= 1
         assert entry["mean_backorders"]["mean"] >= 0
-    assert set(data["cost"]) == {"engineers", "desk", "remote", "holding", "penalties", "total"}
+    assert set(data["cost"]) == {
+        "engineers",
+        "desk",
+        "remote",
+        "on_call",
+        "holding",
+        "penalties",
+        "total",
+    }
     assert data["remote"] is None  # no [remote] tier: the desk makes the remote attempts
 
 

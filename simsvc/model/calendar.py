@@ -57,7 +57,8 @@ class WorkCalendar:
         warmup_days = math.ceil(warmup_hours / 24 - 1e-12)
         self.origin = calendar.start - dt.timedelta(days=warmup_days)
         self.offset = warmup_days * 24 - warmup_hours
-        self._start_day = warmup_days  # day number of [calendar] start
+        self.start_day = warmup_days
+        """The day number (since the origin) of ``[calendar] start``."""
         self.business_span = parse_span(calendar.business_hours)
         self._business_days = {WEEKDAYS.index(d) for d in calendar.business_days}
         holidays, workdays = days_off_and_on(calendar)
@@ -81,6 +82,10 @@ class WorkCalendar:
         if date in self._holidays:
             return False
         return date.weekday() in self._business_days or date in self._workdays
+
+    def is_holiday(self, day: int) -> bool:
+        """Whether day number ``day`` (since the origin) is a holiday."""
+        return self.origin + dt.timedelta(days=day) in self._holidays
 
     def weekday_and_hour(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weekday (0 = Monday) and hour of day of each time, vectorised."""
@@ -166,7 +171,7 @@ class WorkCalendar:
         """Mask of the days a rota works (see :mod:`simsvc.model.crews`): its pattern from
         ``[calendar] start``, shifted by its offset, less holidays if it takes them off."""
         pattern = np.array([c == "1" for c in rota["pattern"]])
-        since_start = days - self._start_day + int(rota["offset"])
+        since_start = days - self.start_day + int(rota["offset"])
         works = pattern[since_start % len(pattern)]
         if rota["holidays"]:
             dates = np.datetime64(self.origin, "D") + days.astype("timedelta64[D]")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from simsvc.scenario.schema import Roster, Scenario
+from simsvc.scenario.schema import OnCall, Roster, Scenario
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Crew:
     shift: str
     """Its timetable as a shift text (``"24x7"``, ``"business"``, ``"HH:MM-HH:MM"`` or a rota)."""
     engineers: int
+    on_call: OnCall | None = None
+    """For the base's engineers on call: severities, call-out delay."""
 
 
 def rota_shift(roster: Roster, offset: int) -> str:
@@ -42,7 +44,8 @@ def rota_shift(roster: Roster, offset: int) -> str:
 
 
 def crews_of(scenario: Scenario) -> list[Crew]:
-    """Every base's crews, base by base (one crew for a base of posts)."""
+    """Every base's crews, base by base (one crew for a base of posts), then every base's
+    engineers on call, one crew each."""
     rosters = {r.id: r for r in scenario.roster}
     crews: list[Crew] = []
     for b, base in enumerate(scenario.base):
@@ -55,4 +58,18 @@ def crews_of(scenario: Scenario) -> list[Crew]:
         for j in range(roster.crews):
             start = j * cycle // roster.crews
             crews.append(Crew(b, rota_shift(roster, start), size[j]))
+    for b, base in enumerate(scenario.base):
+        if base.on_call is not None:
+            crews.append(Crew(b, on_call_shift(scenario, b), base.on_call.engineers, base.on_call))
     return crews
+
+
+def on_call_shift(scenario: Scenario, base: int) -> str:
+    """The hours a base's engineers are on call: every day, from the end of its daily hours
+    (its shift's, or its roster's) to their start."""
+    table = scenario.base[base]
+    span = table.shift
+    if table.roster is not None:
+        span = next(r.shift for r in scenario.roster if r.id == table.roster)
+    start, end = span.split("-")
+    return f"{end}-{start}"

@@ -13,11 +13,12 @@ the base that the elapsed share of the drive home has covered (interpolated line
 latitude and longitude; the trips are short enough for that to be exact to a few
 metres). An engineer sent on from the road drives from that point.
 
-Skills: a job may need a skill (its equipment's ``skill``); only engineers of bases that
-list it may take it, and an engineer with skills may take any job that needs none. Jobs
-needing a skill wait in a queue of their own: whenever engineers are free, the most
-urgent head of the queues that a free qualified engineer can take goes first; an
-inspection goes only when no waiting fault can.
+Classes of jobs: a job may be open only to some crews (its equipment needs a skill that
+only some bases have; a crew on call takes only the severities it is on call for). Such
+jobs wait in a queue per class: whenever engineers are free, the most urgent head of the
+queues that a free qualified engineer can take goes first; an inspection goes only when no
+waiting fault can, and never to a crew on call. A crew on call sets out from base after
+its call-out delay, which counts in the trip it is chosen by.
 
 Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
 :meth:`Dispatcher.set_business_open`) or looked up in timetables
@@ -50,6 +51,9 @@ class Inspection(NamedTuple):
 Job = int | Inspection
 """A fault visit (an incident index) or an inspection."""
 
+INSPECTION = -2
+"""The job class of an inspection in :meth:`Dispatcher.nearest`."""
+
 
 class Dispatcher:
     """The job queue, the free engineers and the choice of who goes where."""
@@ -63,11 +67,15 @@ class Dispatcher:
         start_job: Callable[[int, Job, float], None],
         soon: Callable[[Callable[[], None]], None],
         now: Callable[[], float] | None = None,
-        skills: tuple[list[int], list[frozenset[int]]] | None = None,
+        classes: tuple[list[int], list[list[bool]]] | None = None,
+        callout: list[float] | None = None,
+        inspects: list[bool] | None = None,
     ) -> None:
         """``now()`` is the time (hours); without it engineers on the road home are
-        dispatched as if still at the site they left. ``skills`` is the skill each incident
-        needs (a skill number, -1 for none) and the skills of each base."""
+        dispatched as if still at the site they left. ``classes``: the class of each
+        incident (-1: any crew may take it) and, per class, which crews may; ``callout``:
+        each crew's delay before setting out from base (hours); ``inspects``: which crews
+        do inspections (default all)."""
         self.travel = travel
         self.engineer_base = engineer_base
         self.base_place = base_place
@@ -84,12 +92,15 @@ class Dispatcher:
         self._now = now
         self._skill_of: list[int] | None = None
         self._skill_queues: list[list[tuple[int, float, int]]] = []
-        self._qualified: list[list[bool]] = []  # per skill, per base
-        if skills is not None:
-            self._skill_of, base_skills = skills
-            count = max((max(b, default=-1) for b in base_skills), default=-1) + 1
-            self._skill_queues = [[] for _ in range(count)]
-            self._qualified = [[k in b for b in base_skills] for k in range(count)]
+        self._qualified: list[list[bool]] = []  # per class, per crew
+        if classes is not None:
+            self._skill_of, self._qualified = classes
+            self._skill_queues = [[] for _ in self._qualified]
+        self._callout = callout
+        self._inspects = inspects
+        self.set_out_from_base = False
+        """Whether the engineer of the job started last set out from base (not from a site
+        or the road)."""
         self.base_on_shift = [True] * len(base_place)
         self._any_on_shift = True  # some base is on shift
         self.business_open = True
@@ -283,7 +294,7 @@ class Dispatcher:
                 head = self._inspections[0]
                 if not (self.business_open or not head.business):
                     return
-                engineer, hours = self.nearest(head.site)
+                engineer, hours = self.nearest(head.site, INSPECTION)
                 if engineer < 0:
                     return
                 self._inspections.popleft()
@@ -300,8 +311,9 @@ class Dispatcher:
         return None
 
     def nearest(self, site: int, skill: int = -1) -> tuple[int, float]:
-        """The free on-shift engineer with the shortest planned trip to ``site``, and its hours;
-        with ``skill`` (a skill number), only engineers of bases that have it.
+        """The free on-shift engineer with the shortest planned trip to ``site``, and its hours
+        (a call-out delay included); with ``skill`` (a job class, or :data:`INSPECTION`),
+        only engineers of crews that may take it.
 
         Returns ``(-1, inf)`` when nobody is free.
         """
@@ -309,16 +321,27 @@ class Dispatcher:
         if not self._any_on_shift:  # at night, often: nobody to look for
             return best, best_hours
         idle_at_base, on_shift = self.idle_at_base, self.base_on_shift
-        if skill >= 0:  # off shift counts as unqualified: the same skip
+        qualified = self._inspects if skill == INSPECTION else None
+        if skill >= 0:
             qualified = self._qualified[skill]
+        if qualified is not None:  # off shift counts as unqualified: the same skip
             on_shift = [on and ok for on, ok in zip(on_shift, qualified, strict=True)]
-        # Bases nearest first: the first with a free engineer on shift is the best base
-        # (the lowest-numbered of those equally near, as a scan of every base would find).
-        for base in self.travel.bases_by_site[site]:
-            idle = idle_at_base[base]
-            if idle and on_shift[base]:
-                best, best_hours = idle[-1], self.travel.base_to_site[base][site]
-                break
+        callout = self._callout
+        if callout is None:
+            # Bases nearest first: the first with a free engineer on shift is the best base
+            # (the lowest-numbered of those equally near, as a scan of every base would find).
+            for base in self.travel.bases_by_site[site]:
+                idle = idle_at_base[base]
+                if idle and on_shift[base]:
+                    best, best_hours = idle[-1], self.travel.base_to_site[base][site]
+                    break
+        else:  # a delay breaks the order by distance: look at every crew
+            for base in self.travel.bases_by_site[site]:
+                idle = idle_at_base[base]
+                if idle and on_shift[base]:
+                    hours = callout[base] + self.travel.base_to_site[base][site]
+                    if hours < best_hours:
+                        best, best_hours = idle[-1], hours
         if not self.roaming:
             return best, float(best_hours)
         latitudes = self.travel.latitudes
@@ -356,6 +379,7 @@ class Dispatcher:
 
     def _take(self, engineer: int) -> None:
         self.homeward.pop(engineer, None)
+        self.set_out_from_base = engineer not in self.roaming
         if self.roaming.pop(engineer, None) is None:
             idle = self.idle_at_base[self.engineer_base[engineer]]
             if idle[-1] == engineer:

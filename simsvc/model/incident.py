@@ -222,13 +222,16 @@ class IncidentFlow:
         self.log.dispatch[incident] = self.env.now
         self._queue(incident)
 
-    def set_out(self, engineer: int, incident: int, planned_hours: float) -> None:
-        """Travelling: an engineer leaves for the site, with the part if it came back."""
+    def set_out(
+        self, engineer: int, incident: int, planned_hours: float, delay: float = 0.0
+    ) -> None:
+        """Travelling: an engineer leaves for the site (``delay`` hours after the call, for
+        one on call), with the part if it came back."""
         with_part = bool(self.log.part_ready[incident])
         if math.isnan(self.log.assigned[incident]):
             self.log.assigned[incident] = self.env.now
         factors = self.draws.travel_second if with_part else self.draws.travel_first
-        hours = planned_hours * float(factors[incident])
+        hours = delay + planned_hours * float(factors[incident])
         if with_part:
             self._after(hours, lambda _: self._repair(engineer, incident))
         else:

@@ -49,7 +49,7 @@ from simsvc.model.calendar import (
     WorkCalendar,
     merged_intervals,
 )
-from simsvc.model.crews import crews_of
+from simsvc.model.crews import Crew, crews_of
 from simsvc.model.demand import draw_bursts
 from simsvc.model.depots import DepotNetwork
 from simsvc.model.desk import AgentPool
@@ -148,6 +148,8 @@ class ReplicationOutcome:
     base_busy_hours: list[float]
     base_overtime_hours: list[float]
     base_shift_hours: list[float]
+    on_call_busy_hours: list[float]
+    callouts: list[int]
     desk_busy_hours: float
     desk_shift_hours: float
     remote_busy_hours: float
@@ -203,8 +205,14 @@ class World:
             self._start_job,
             self._soon,
             lambda: self.env.now,
-            _skills(scenario, self.faults, crew_base),
+            _job_classes(scenario, self.faults, crews),
+            [c.on_call.callout if c.on_call else 0.0 for c in crews]
+            if any(c.on_call for c in crews)
+            else None,
+            [c.on_call is None for c in crews] if any(c.on_call for c in crews) else None,
         )
+        self.callouts = [0] * n_bases
+        """Call-outs of each base's engineers on call within the window."""
         returns_of_base = [
             DrawBuffer(self.travel.trip_factors, rng)
             for rng in member_streams(seed, "returns", n_bases)
@@ -322,7 +330,11 @@ class World:
             self.engineers.base_busy_hours,
             self.engineers.base_overtime_hours,
         )
+        on_call_busy = [0.0] * len(scenario.base)
         for c, crew in enumerate(self.crews):  # in crew order: a base of posts adds one term
+            if crew.on_call is not None:  # on call: counted apart, outside the base's hours
+                on_call_busy[crew.base] += crew_busy[c] + crew_overtime[c]
+                continue
             shift_hours[crew.base] += crew.engineers * hours[crew.shift]
             busy[crew.base] += crew_busy[c]
             overtime[crew.base] += crew_overtime[c]
@@ -338,6 +350,8 @@ class World:
             window=self.window,
             base_busy_hours=busy,
             base_overtime_hours=overtime,
+            on_call_busy_hours=on_call_busy,
+            callouts=list(self.callouts),
             base_shift_hours=shift_hours,
             desk_busy_hours=self.desk.busy_hours if self.desk else 0.0,
             desk_shift_hours=desk_shift,
@@ -404,31 +418,55 @@ class World:
         self._start(follow())
 
     def _start_job(self, engineer: int, job: Job, planned_hours: float) -> None:
-        """The dispatcher's choice: ``engineer`` sets out on a fault visit or an inspection."""
+        """The dispatcher's choice: ``engineer`` sets out on a fault visit or an inspection
+        (one on call from base after the call-out delay, which ``planned_hours`` includes)."""
         self.engineers.set_out(engineer)
         if isinstance(job, Inspection):
             self.inspections.set_out(engineer, job, planned_hours)
-        else:
-            self.incidents.set_out(engineer, job, planned_hours)
+            return
+        crew = self.crews[self.dispatcher.engineer_base[engineer]]
+        delay = 0.0
+        if crew.on_call is not None and self.dispatcher.set_out_from_base:
+            delay = crew.on_call.callout
+            if self.window[0] <= self.env.now < self.window[1]:
+                self.callouts[crew.base] += 1
+        self.incidents.set_out(engineer, job, planned_hours - delay, delay)
 
     def _soon(self, action: Callable[[], None]) -> None:
         """Run ``action`` after everything else due at this instant."""
         self.env.timeout(0.0).callbacks.append(lambda _: action())
 
 
-def _skills(
-    scenario: Scenario, faults: FaultStream, crew_base: list[int]
-) -> tuple[list[int], list[frozenset[int]]] | None:
-    """The skill each incident needs (-1: none) and each crew's skills (its base's), as
-    numbers; None when no equipment needs a skill."""
-    needed = sorted({e.skill for e in scenario.equipment if e.skill is not None})
-    if not needed:
+def _job_classes(
+    scenario: Scenario, faults: FaultStream, crews: list[Crew]
+) -> tuple[list[int], list[list[bool]]] | None:
+    """The class of each incident (-1: any crew may take it) and, per class, which crews
+    may: those of bases with the skill its equipment needs (if any), and crews on call only
+    for the severities they are on call for. None when every crew may take every job."""
+    on_call = any(c.on_call is not None for c in crews)
+    if not on_call and all(e.skill is None for e in scenario.equipment):
         return None
-    number = {skill: k for k, skill in enumerate(needed)}
-    of_equipment = [number[e.skill] if e.skill is not None else -1 for e in scenario.equipment]
-    incident_skill = [of_equipment[k] for k in faults.equipment.tolist()]
-    bases = [frozenset(number[s] for s in b.skills if s in number) for b in scenario.base]
-    return incident_skill, [bases[b] for b in crew_base]
+    severity_ids = [s.id for s in scenario.severity]
+
+    def may(crew: Crew, skill: str | None, severity: int) -> bool:
+        skilled = skill is None or skill in scenario.base[crew.base].skills
+        called = crew.on_call is None or severity_ids[severity] in crew.on_call.severities
+        return skilled and called
+
+    def class_key(equipment: int, severity: int) -> tuple[str | None, int]:
+        return scenario.equipment[equipment].skill, severity if on_call else 0
+
+    pairs = list(zip(faults.equipment.tolist(), faults.severity.tolist(), strict=True))
+    keys = {class_key(e, sev) for e, sev in pairs}
+    number: dict[tuple[str | None, int], int] = {}
+    qualified: list[list[bool]] = []
+    for key in sorted(keys, key=lambda k: (k[0] or "", k[1])):
+        crews_may = [may(crew, *key) for crew in crews]
+        if not all(crews_may):
+            number[key] = len(qualified)
+            qualified.append(crews_may)
+    incident_class = [number.get(class_key(e, sev), -1) for e, sev in pairs]
+    return incident_class, qualified
 
 
 def drop_pending_events(env: simpy.Environment) -> None:

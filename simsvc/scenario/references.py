@@ -98,6 +98,18 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
             )
     rosters = {r.id for r in s.roster}
     for i, b in enumerate(s.base):
+        if b.on_call is not None:
+            for j, sid in enumerate(b.on_call.severities):
+                if sid not in severities:
+                    path = ("base", i, "on_call", "severities", j)
+                    yield _unknown(path, sid, "severity", severities)
+            if b.roster is None and b.shift in ("24x7", "business"):
+                yield Problem(
+                    ("base", i, "on_call"),
+                    f"engineers on call cover the hours outside the base's daily hours, but"
+                    f" shift {b.shift!r} has none to cover that a simple span describes: give"
+                    " the base an HH:MM-HH:MM shift or a roster",
+                )
         if b.roster is not None:
             if b.roster not in rosters:
                 yield _unknown(("base", i, "roster"), b.roster, "roster", rosters)

@@ -341,6 +341,18 @@ class Roster(_Table):
     )
 
 
+class OnCall(_Table):
+    """``[base.on_call]``: engineers on call outside the base's hours for listed severities."""
+
+    engineers: WholeNumber = Field(default=1, ge=0, le=10_000, description="posts on call")
+    severities: list[IdRef] = Field(
+        min_length=1, description="severity ids they are called out for"
+    )
+    callout: Duration = Field(
+        default=0.5, description="hours from the call to setting off from base"
+    )
+
+
 class Base(_Table):
     """``[[base]]``: a service centre where engineers start and return."""
 
@@ -357,6 +369,10 @@ class Base(_Table):
         default=None, description="a [[roster]] id: the engineers are people on that rota"
     )
     depot: IdRef | None = None
+    on_call: OnCall | None = Field(
+        default=None,
+        description="engineers on call outside the base's daily hours, for some severities",
+    )
     skills: list[Id] = Field(
         default_factory=list,
         description="skills its engineers have (they also take jobs that need none)",
@@ -527,6 +543,10 @@ class Costs(_Table):
     engineer_per_year: Money = 0.0
     desk_agent_per_year: Money = 0.0
     remote_agent_per_year: Money = 0.0
+    callout: Money = Field(default=0.0, description="cost of one call-out of an engineer on call")
+    on_call_per_year: Money = Field(
+        default=0.0, description="allowance a year for each post on call"
+    )
     holding_rate: Annotated[Number, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
     penalty: Annotated[dict[IdRef, Money], BeforeValidator(distinct_keys)] = Field(
         default_factory=dict, description="per breached commitment"

@@ -77,6 +77,7 @@ RESULT_COLUMNS = (
     "cost_engineers",
     "cost_desk",
     "cost_remote",
+    "cost_on_call",
     "cost_holding",
     "cost_penalties",
     "cost_total",
