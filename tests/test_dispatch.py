@@ -56,10 +56,11 @@ class Line:
         network: type[TravelNetwork] = TravelNetwork,
         now: Callable[[], float] | None = None,
         skills: list[set[int]] | None = None,
+        travel: Travel = EXACT,
     ) -> None:
         """``skills[b]``: the skill numbers of base ``b`` (none: no skills in play)."""
         places = [_place(p) for p in (*sites, *bases)]
-        self.travel = network(EXACT, places, len(sites), len(bases))
+        self.travel = network(travel, places, len(sites), len(bases))
         self.trace: list[object] = []
         self.later: list[Callable[[], None]] = []
         self._incident_site: list[int] = []
@@ -399,6 +400,36 @@ def test_with_skills_the_most_urgent_servable_head_goes_first() -> None:
     for _ in range(3):
         d.release(0, 0)
     assert [job for job, _, _ in line.trace] == [0, 3, 2, 1]
+
+
+def test_nobody_is_sent_beyond_the_dispatch_radius() -> None:
+    """A radius of 2.5 degrees of latitude (2.5 h): a fault at latitude 3 waits while the only
+    engineer is at the base (3 h away), and goes to them from site s2 (1 h away)."""
+    radius = Travel(
+        speed_kmh=SPEED_KMH, road_factor=1.0, cv=0.0, dispatch_radius_km=2.5 * SPEED_KMH
+    )
+    line = Line(sites=[0, 2, 3], bases=[0], engineers=[1], travel=radius)
+    d = line.dispatcher
+    line.fault(site=1)  # 0: 2 h, within the radius
+    assert line.trace == [(0, 0, 2.0)]
+    d.release(0, line.base(0))  # back at base
+    line.fault(site=2)  # 1: 3 h from the base: waits
+    assert line.trace == [(0, 0, 2.0)] and d.queued_faults() == 1
+    line.fault(site=1)  # 2: 2 h, goes
+    assert line.trace[-1] == (2, 0, 2.0)
+    d.release(0, 1)  # done at s2, latitude 2: s3 is 1 h away
+    assert line.trace[-1] == (1, 0, 1.0)
+
+
+def test_a_site_beyond_every_base_radius_is_refused() -> None:
+    from pathlib import Path
+
+    from simsvc.scenario.errors import ScenarioError
+
+    small = simsvc.load_scenario(Path(__file__).parent / "data" / "small.toml")
+    with pytest.raises(ScenarioError) as caught:
+        small.evolve({"travel.dispatch_radius_km": 0.001})
+    assert "travel.dispatch_radius_km" in str(caught.value) and "site[" in str(caught.value)
 
 
 def test_chaining_in_a_simulation() -> None:

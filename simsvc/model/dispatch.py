@@ -20,6 +20,11 @@ queues that a free qualified engineer can take goes first; an inspection goes on
 waiting fault can, and never to a crew on call. A crew on call sets out from base after
 its call-out delay, which counts in the trip it is chosen by.
 
+With ``[travel] dispatch_radius_km``, no engineer is sent on a planned trip longer than
+the radius (km of road; the call-out delay aside): the job waits for one within it. Every
+site must have a base within the radius. There is no look-ahead: a job goes to the
+nearest free engineer now, never waits for a nearer one about to be free.
+
 Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
 :meth:`Dispatcher.set_business_open`) or looked up in timetables
 (:meth:`Dispatcher.follow_timetables`): then nothing happens when a shift ends, and the
@@ -98,6 +103,7 @@ class Dispatcher:
             self._skill_queues = [[] for _ in self._qualified]
         self._callout = callout
         self._inspects = inspects
+        self._radius = travel.radius_hours
         self.set_out_from_base = False
         """Whether the engineer of the job started last set out from base (not from a site
         or the road)."""
@@ -254,9 +260,9 @@ class Dispatcher:
         try:
             if self._clock is not None and self._clock() >= self._shifts_read_until:
                 self._read_board(self._clock())
-            if self._skill_of is not None:
+            if self._skill_of is not None or math.isfinite(self._radius):
                 self._dispatch_by_skill()
-            while self._skill_of is None:
+            while self._skill_of is None and math.isinf(self._radius):
                 job = self._head()
                 if job is None:
                     break
@@ -276,15 +282,28 @@ class Dispatcher:
             self._dispatching = False
 
     def _dispatch_by_skill(self) -> None:
-        """The dispatch loop with skill queues (see the module doc)."""
-        assert self._skill_of is not None
+        """The dispatch loop with job classes or a radius (see the module doc): the most
+        urgent waiting job that a free engineer may take goes first. With classes only the
+        head of each class's queue is looked at (a job of the class that cannot go holds
+        none that could); with a radius every waiting job, since a job beyond it must not
+        hold up one within."""
         queues = [self._faults, *self._skill_queues]
+        scan = math.isfinite(self._radius)
         while True:
-            heads = sorted((queue[0], k) for k, queue in enumerate(queues) if queue)
-            for (_, _, incident), k in heads:
+            if scan:
+                waiting = sorted((entry, k) for k, queue in enumerate(queues) for entry in queue)
+            else:
+                waiting = sorted((queue[0], k) for k, queue in enumerate(queues) if queue)
+            for entry, k in waiting:
+                incident = entry[2]
                 engineer, hours = self.nearest(self._incident_site[incident], k - 1)
                 if engineer >= 0:
-                    heapq.heappop(queues[k])
+                    queue = queues[k]
+                    if queue[0] is entry:
+                        heapq.heappop(queue)
+                    else:
+                        queue.remove(entry)
+                        heapq.heapify(queue)
                     self._take(engineer)
                     self._start_job(engineer, incident, hours)
                     break
@@ -343,6 +362,8 @@ class Dispatcher:
                     if hours < best_hours:
                         best, best_hours = idle[-1], hours
         if not self.roaming:
+            if best_hours - self._callout_of(best) > self._radius:
+                return -1, math.inf  # nobody within the dispatch radius: the job waits
             return best, float(best_hours)
         latitudes = self.travel.latitudes
         per_degree = self.travel.hours_per_degree_of_latitude
@@ -359,7 +380,14 @@ class Dispatcher:
                     hours = self.travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
+        if best_hours - self._callout_of(best) > self._radius:
+            return -1, math.inf  # nobody within the dispatch radius: the job waits
         return best, float(best_hours)
+
+    def _callout_of(self, engineer: int) -> float:
+        if self._callout is None or engineer < 0:
+            return 0.0
+        return self._callout[self.engineer_base[engineer]] if engineer not in self.roaming else 0.0
 
     def where_on_the_road(self, road: tuple[float, float, int, int]) -> tuple[float, float]:
         """``(lat, lon)`` now of an engineer driving home (see the module doc)."""

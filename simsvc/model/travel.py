@@ -75,6 +75,12 @@ class TravelNetwork:
         self._mu = -sigma2 / 2
         self._sigma = math.sqrt(sigma2)
 
+    @property
+    def radius_hours(self) -> float:
+        """Planned hours of the dispatch radius (``inf`` without one)."""
+        km = self.travel.dispatch_radius_km
+        return math.inf if km is None else km * self._hours_per_km / self.travel.road_factor
+
     def hours(self, origin: int, destination: int) -> float:
         """Planned hours from one place to another."""
         key = (origin, destination) if origin <= destination else (destination, origin)

@@ -178,7 +178,8 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     calendar_problems = list(_calendar_lists(s))
     yield from calendar_problems
     if not any(p.path == ("calendar", "country") for p in calendar_problems):
-        yield from _business_clock(s)
+        yield from _dispatch_radius(s)
+    yield from _business_clock(s)
 
 
 def simulated_years(s: Scenario) -> range:
@@ -304,6 +305,29 @@ def _supply_cycles(s: Scenario) -> Iterable[Problem]:
             f"the suppliers form a cycle, {names} ({keys}): some depot must have no"
             " supplier and be resupplied from outside (resupply)",
         )
+
+
+def _dispatch_radius(s: Scenario) -> Iterable[Problem]:
+    """With a dispatch radius, every site must have a base within it, or its faults would
+    wait for ever."""
+    radius = s.travel.dispatch_radius_km
+    if radius is None:
+        return
+    from simsvc.model.travel import great_circle_km
+
+    bases = [b.location for b in s.base if b.engineers > 0]
+    for i, site in enumerate(s.site):
+        road = min(
+            (float(great_circle_km(*site.location, *b)) * s.travel.road_factor for b in bases),
+            default=math.inf,
+        )
+        if road > radius:
+            yield Problem(
+                ("site", i, "location"),
+                f"the nearest base with engineers is {road:,.0f} km of road away, beyond"
+                f" travel.dispatch_radius_km = {radius:g}: its faults would never be served;"
+                " widen the radius or add a base near it",
+            )
 
 
 def _business_clock_users(s: Scenario) -> list[Path]:

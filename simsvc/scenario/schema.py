@@ -502,6 +502,12 @@ class Travel(_Table):
     speed_kmh: Annotated[Number, Field(gt=0, le=2000, allow_inf_nan=False)] = 40.0
     road_factor: Annotated[Number, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
     cv: Annotated[Number, Field(ge=0, le=5, allow_inf_nan=False)] = 0.25
+    dispatch_radius_km: Annotated[Number | None, Field(gt=0, le=20_000, allow_inf_nan=False)] = (
+        Field(
+            default=None,
+            description="km of road: no engineer is sent from farther (a job waits for one nearer)",
+        )
+    )
 
 
 class Arrivals(_Table):
