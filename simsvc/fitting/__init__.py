@@ -4,23 +4,9 @@
 - :mod:`~simsvc.fitting.durations`: on-site time distributions by maximum likelihood and AIC;
 - :mod:`~simsvc.fitting.travel`: hours per kilometre and the trip factor's cv;
 - :mod:`~simsvc.fitting.calibration`: every estimate together (:func:`fit_tickets`);
-- :mod:`~simsvc.fitting.scenario_text`: the fitted scenario file;
-- :mod:`~simsvc.fitting.summary`: the printed table of estimates.
+- :mod:`~simsvc.fitting.scenario_text`: the fitted scenario file (:func:`fitted_text`);
+- :mod:`~simsvc.fitting.summary`: the printed table of estimates (:func:`fit_summary`).
+
+Nothing is imported here, so that the command line can name :mod:`.errors` without
+loading scipy.
 """
-
-from simsvc.fitting.calibration import FitResult, Fitted, fit_tickets
-from simsvc.fitting.durations import DurationFit, Interval, fit_duration
-from simsvc.fitting.scenario_text import FittedFileError, fitted_text
-from simsvc.fitting.summary import fit_summary
-
-__all__ = [
-    "DurationFit",
-    "FitResult",
-    "Fitted",
-    "FittedFileError",
-    "Interval",
-    "fit_duration",
-    "fit_summary",
-    "fit_tickets",
-    "fitted_text",
-]

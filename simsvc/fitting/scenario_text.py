@@ -17,15 +17,12 @@ import tomllib
 from typing import Any
 
 from simsvc.fitting.calibration import FitResult
+from simsvc.fitting.errors import FittedFileError
 from simsvc.scenario.loading import parse_scenario
 from simsvc.scenario.variant import LIST_TABLES
 
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(#.*)?$")
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-class FittedFileError(Exception):
-    """The base scenario's text is written in a way the fitted values cannot be put into."""
 
 
 def toml_value(value: Any) -> str:
