@@ -30,7 +30,7 @@ from scipy import stats
 
 from simsvc.model.calendar import WorkCalendar
 from simsvc.periods import period_count, period_index
-from simsvc.stats import exact_binomial_interval
+from simsvc.stats import exact_binomial_interval, jsonable
 from simsvc.tickets import TicketHistory
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ class PeriodCheck:
 
     @property
     def inside(self) -> bool:
-        """History is inside the band."""
-        return self.band_low - 1e-9 <= self.history <= self.band_high + 1e-9
+        """History is inside the band, widened by one ticket either way."""
+        step = 1 / self.tickets + 1e-9
+        return bool(self.band_low - step <= self.history <= self.band_high + step)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class CommitmentCheck:
                     "tickets": p.tickets,
                     "history": _finite(p.history),
                     "band": [_finite(p.band_low), _finite(p.band_high)],
-                    "inside": p.inside,
+                    "inside": bool(p.inside),
                 }
                 for p in self.periods
             ],
@@ -158,18 +159,20 @@ class Backtest:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
-            "tickets": self.history.source,
-            "period": {"start": str(self.history.start), "end": str(self.history.end)},
-            "replications": len(self.result.replications),
-            "seed": self.result.seed,
-            "band": list(BAND),
-            "commitments": [c.to_dict() for c in self.commitments],
-            "clocks": [
-                {k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
-                for row in self.clocks.reset_index().to_dict("records")
-            ],
-        }
+        return jsonable(
+            {
+                "tickets": self.history.source,
+                "period": {"start": str(self.history.start), "end": str(self.history.end)},
+                "replications": len(self.result.replications),
+                "seed": self.result.seed,
+                "band": list(BAND),
+                "commitments": [c.to_dict() for c in self.commitments],
+                "clocks": [
+                    {k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
+                    for row in self.clocks.reset_index().to_dict("records")
+                ],
+            }
+        )
 
     def summary(self) -> str:
         """The verdicts as a plain-text table, then the clocks."""
@@ -315,7 +318,8 @@ def backtest(
             if not sims:
                 continue
             q_low, q_high = (float(q) for q in np.quantile(sims, BAND))
-            periods.append(PeriodCheck(p, int(counts[p]), kept[p] / counts[p], q_low, q_high))
+            share_p = float(kept[p] / counts[p])
+            periods.append(PeriodCheck(p, int(counts[p]), share_p, q_low, q_high))
         checks.append(
             CommitmentCheck(
                 key, label, n, share, low, high, median, band_low, band_high, verdict, detail,
