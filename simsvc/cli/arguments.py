@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from simsvc import __version__
@@ -193,6 +194,52 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("en", "zh"), default="en", help="chart language")
     _common_simulation_options(report)
 
+    fit = commands.add_parser(
+        "fit",
+        help="estimate a scenario's parameters from a ticket history",
+        description="Read a ticket export (.csv or .xlsx; columns in docs/ticket-format.md) and"
+        " estimate, with confidence intervals and the tickets behind each, the failure rate"
+        " per equipment type, severity and part mixes, remote-fix and part-need shares, the"
+        " on-site time distribution per severity (maximum likelihood, chosen by AIC), the"
+        " report profiles (when they differ from flat) and travel; write them into a copy of"
+        " the scenario.",
+    )
+    fit.add_argument("tickets", type=Path, help="the ticket file (.csv or .xlsx)")
+    fit.add_argument(
+        "--scenario", type=Path, required=True, metavar="BASE", help="the scenario to fit"
+    )
+    fit.add_argument(
+        "--out", "-o", type=Path, metavar="FILE", help="write the fitted scenario (TOML) here"
+    )
+    fit.add_argument("--json", type=Path, metavar="OUT", help="write every estimate as JSON here")
+    fit.add_argument(
+        "--confidence",
+        type=_share,
+        default=0.95,
+        help="confidence level of the intervals (default 0.95)",
+    )
+    _ticket_options(fit)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="simulate a ticket history's period and compare with what happened",
+        description="Simulate the scenario over the period of a ticket history and compare,"
+        " per commitment and assessment period, the tickets' attainment with the simulated"
+        " 90% band; compare the clocks' distributions per severity. Verdict per commitment:"
+        " consistent, optimistic or pessimistic, and by how many points.",
+    )
+    backtest.add_argument("file", type=Path, help="scenario file (TOML)")
+    backtest.add_argument("tickets", type=Path, help="the ticket file (.csv or .xlsx)")
+    backtest.add_argument("--json", type=Path, metavar="OUT", help="write the comparison as JSON")
+    backtest.add_argument(
+        "--chart",
+        type=Path,
+        metavar="OUT.png",
+        help="draw history against simulation (CDF of each clock per severity) as a PNG",
+    )
+    _ticket_options(backtest)
+    _common_simulation_options(backtest)
+
     sweep = commands.add_parser(
         "sweep",
         help="simulate a grid of what-if variations of a scenario",
@@ -228,6 +275,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_simulation_options(sweep, " per point")
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2027-01-01, got {text!r}"
+        ) from None
+
+
+def _ticket_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--columns",
+        metavar="FIELD=HEADER,...",
+        help="the file's own headers for ticket fields, e.g. reported=报修时间,site=站点名称",
+    )
+    command.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="time zone of the scenario's calendar (IANA, e.g. Asia/Shanghai): stamps with a UTC"
+        " offset are converted to it; without it they are refused",
+    )
+    command.add_argument(
+        "--from",
+        dest="since",
+        type=_date,
+        metavar="DATE",
+        help="first day of the period (default: the day of the first report)",
+    )
+    command.add_argument(
+        "--until",
+        type=_date,
+        metavar="DATE",
+        help="the day after the period (default: the day after the last report)",
+    )
+    command.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="go on without the rows that cannot be used (listed either way; default: exit 2)",
+    )
 
 
 def _common_simulation_options(command: argparse.ArgumentParser, each: str = "") -> None:

@@ -1,4 +1,5 @@
-"""The ``simsvc`` command line: ``validate``, ``run``, ``plan``, ``promise`` and ``sweep``.
+"""The ``simsvc`` command line: ``validate``, ``run``, ``plan``, ``promise``, ``sweep``, ``fit``
+and ``backtest``.
 
 Exit status: 0 success, 2 a scenario or argument the user must fix (the message
 names the key path), 130 interrupted. A user never sees a traceback for their
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from simsvc.cli.arguments import build_parser
 from simsvc.executors import ExecutorError
 from simsvc.extras import MissingExtra
+from simsvc.fitting.errors import FittedFileError
 from simsvc.result_files import (
     OutputError,
     check_writable,
     one_set,
+    write_bytes,
     write_json,
     write_table,
     write_text,
@@ -31,10 +34,12 @@ from simsvc.scenario.errors import ScenarioError
 from simsvc.scenario.loading import load_scenario, locate
 from simsvc.scenario.variation import VaryError
 from simsvc.sites.errors import NewScenarioError, SiteListError
+from simsvc.tickets import TicketFileError
 
 if TYPE_CHECKING:
     from simsvc.runner import Runner
     from simsvc.scenario.schema import Scenario
+    from simsvc.tickets import TicketHistory
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -79,6 +84,94 @@ def _new(args: argparse.Namespace) -> int:
     write_text(args.out, made.text)
     left = f" ({len(made.skipped)} rows left out)" if made.skipped else ""
     print(f"{args.out}: {made.sites} sites{left}; check it with: simsvc validate {args.out}")
+    return 0
+
+
+def _tickets(args: argparse.Namespace, scenario: Scenario) -> TicketHistory:
+    """The ticket file the options name, its rows left out listed on stderr.
+
+    Rows that cannot be used stop the command (exit 2) unless ``--skip-bad-rows``.
+    """
+    from simsvc.tickets import parse_mapping, read_tickets
+
+    try:
+        columns = parse_mapping(args.columns) if args.columns else None
+    except ValueError as error:
+        raise UsageError(f"--columns: {error}") from None
+    history = read_tickets(
+        args.tickets,
+        scenario,
+        columns=columns,
+        time_zone=args.tz,
+        start=args.since,
+        end=args.until,
+    )
+    print(history.summary(), file=sys.stderr)
+    if history.problems and not args.skip_bad_rows:
+        raise TicketFileError(
+            f"{args.tickets}: {len(history.problems)} of {history.rows} rows cannot be used"
+            " (listed above); correct them, or go on without them with --skip-bad-rows"
+        )
+    if len(history.table) == 0:
+        raise TicketFileError(f"{args.tickets}: no usable tickets")
+    return history
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from simsvc.fitting.calibration import fit_tickets
+    from simsvc.fitting.scenario_text import fitted_text
+    from simsvc.fitting.summary import fit_summary
+
+    scenario = load_scenario(args.scenario)
+    for target in (args.out, args.json):
+        _check_folder(target)
+    history = _tickets(args, scenario)
+    result = fit_tickets(scenario, history, args.confidence)
+    print(fit_summary(result))
+    text = None
+    if args.out is not None:
+        text = fitted_text(result, args.scenario.read_text("utf-8-sig"))
+    with one_set() as together:
+        if text is not None:
+            write_text(args.out, text, together=together)
+        if args.json is not None:
+            write_json(args.json, result.to_dict(), together=together)
+    if args.out is not None:
+        print(f"fitted scenario written to {args.out} ({len(result.changes)} keys fitted)")
+    if args.json is not None:
+        print(f"estimates written to {args.json}")
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from simsvc.backtest import backtest
+
+    scenario = load_scenario(args.file)
+    _check_folder(args.json)
+    _check_folder(args.chart)
+    history = _tickets(args, scenario)
+    total = args.replications or scenario.scenario.replications
+    with _runner(args) as runner:
+        update, close = _progress_bar(total, args.quiet)
+        try:
+            result = backtest(
+                scenario, history, replications=args.replications, seed=args.seed,
+                runner=runner, progress=update,
+            )  # fmt: skip
+        finally:
+            close()
+    print(result.summary())
+    with one_set() as together:
+        if args.json is not None:
+            write_json(args.json, result.to_dict(), together=together)
+        if args.chart is not None:
+            from simsvc.charts.backtest import backtest_chart, figure_png
+
+            write_bytes(args.chart, figure_png(backtest_chart(result)), together=together)
+    if args.json is not None:
+        print(f"backtest written to {args.json}")
+    if args.chart is not None:
+        print(f"chart written to {args.chart}")
     return 0
 
 
@@ -409,6 +502,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "promise": _promise,
     "report": _report,
     "sweep": _sweep,
+    "fit": _fit,
+    "backtest": _backtest,
 }
 
 
@@ -423,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
     except (UsageError, OutputError, VaryError, ExecutorError, MissingExtra) as error:
         print(f"error: {error}", file=sys.stderr)
-    except (NewScenarioError, SiteListError) as error:
+    except (NewScenarioError, SiteListError, TicketFileError, FittedFileError) as error:
         print(f"error: {error}", file=sys.stderr)
     except RunnerStalled as error:
         print(f"error: {error}", file=sys.stderr)
