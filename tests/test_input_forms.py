@@ -51,7 +51,12 @@ def test_shares_as_percentages_and_a_hint_for_95() -> None:
         simsvc.parse_scenario(TEXT.replace("goal = 0.9", "goal = 95"), "bid.toml")
     (problem,) = error.value.problems
     assert problem.path == ("commitment", 0, "goal")
-    assert problem.message == "a share is at most 1: did you mean 0.95 (or '95%')?"
+    assert problem.message == "a share is at most 1: write 0.95 for 95% (or '95%')"
+    for goal in ("1.5", "150", '"150%"'):
+        with pytest.raises(simsvc.ScenarioError) as error:
+            simsvc.parse_scenario(TEXT.replace("goal = 0.9", f"goal = {goal}"), "bid.toml")
+        (problem,) = error.value.problems
+        assert "write 0.95 for 95%" in problem.message, goal
 
 
 def test_a_chinese_duration_in_a_commitment() -> None:

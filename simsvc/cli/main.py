@@ -67,6 +67,15 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from simsvc.scenario.reference import editor_schema
+
+    print(json.dumps(editor_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _new(args: argparse.Namespace) -> int:
     from simsvc.sites.new_scenario import new_scenario
 
@@ -403,6 +412,7 @@ def _check_folder(target: Path | None) -> None:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
+    "schema": _schema,
     "new": _new,
     "run": _run,
     "plan": _plan,
