@@ -57,13 +57,27 @@ def _fits(scenario: Scenario, path: Path, replications: int, **options: Any) -> 
         raise locate(error, path) from None
 
 
+MAX_NOTICES = 20
+"""Warnings ``simsvc validate`` prints one by one; the rest are counted."""
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from simsvc.scenario.notices import duration_notices
     from simsvc.terminal import scenario_summary
 
     scenario = load_scenario(args.file)
     _fits(scenario, args.file, scenario.scenario.replications)  # what run would refuse
     print(scenario_summary(scenario))
-    print(f"\n{args.file}: valid")
+    notices = duration_notices(args.file.read_bytes().decode("utf-8-sig"))
+    for notice in notices[:MAX_NOTICES]:
+        print(f"warning: {args.file}: {notice}", file=sys.stderr)
+    if len(notices) > MAX_NOTICES:
+        more = len(notices) - MAX_NOTICES
+        print(
+            f"warning: {args.file}: ... and {more} more bare numbers read as hours", file=sys.stderr
+        )
+    warned = f" ({len(notices)} warning{'s' if len(notices) != 1 else ''})" if notices else ""
+    print(f"\n{args.file}: valid{warned}")
     return 0
 
 
