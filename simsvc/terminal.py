@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,17 +20,37 @@ if TYPE_CHECKING:
     from simsvc.results import RunResult
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for a wide (CJK) character, none for a
+    combining mark, one for the rest (Unicode's East Asian Width)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 def render(
     rows: Sequence[Sequence[str]], header: Sequence[str], right: set[int] | None = None
 ) -> str:
-    """A fixed-width table; columns in ``right`` are right-aligned."""
+    """A fixed-width table; columns in ``right`` are right-aligned.
+
+    Widths are display widths (:func:`display_width`), so that Chinese text lines up.
+    """
     right = right or set()
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+    widths = [
+        max(display_width(str(x)) for x in column) for column in zip(header, *rows, strict=False)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            str(c).rjust(w) if i in right else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+            _pad(str(c), w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
@@ -334,24 +355,42 @@ def plan_columns(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return columns
 
 
+RESOURCE_WORDS = {
+    "en": {
+        "engineers": "engineers at {base}",
+        "desk": "desk agents",
+        "remote": "remote engineers",
+        "stock": "{part} at {depot}",
+    },
+    "zh": {
+        "engineers": "{base}工程师",
+        "desk": "服务台坐席",
+        "remote": "远程工程师",
+        "stock": "{depot}的{part}库存",
+    },
+}
+"""How a resource of a plan is named, in English and Chinese."""
+
+
 def plan_resource_rows(
-    data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]]
+    data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]], lang: str = "en"
 ) -> list[list[str]]:
     """One row per resource (engineers per base, desk agents, stock), one cell per column."""
+    words = RESOURCE_WORDS[lang]
     resources = data["plan"]["resources"]
     rows = [
-        [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
+        [words["engineers"].format(base=base)]
+        + [str(c["resources"]["engineers"][base]) for _, c in columns]
         for base in resources["engineers"]
     ]
     if resources["desk_agents"] is not None:
-        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+        rows.append([words["desk"]] + [str(c["resources"]["desk_agents"]) for _, c in columns])
     if resources.get("remote_agents") is not None:
-        rows.append(
-            ["remote engineers"] + [str(c["resources"]["remote_agents"]) for _, c in columns]
-        )
+        rows.append([words["remote"]] + [str(c["resources"]["remote_agents"]) for _, c in columns])
     for depot, parts in resources["stock"].items():
         rows += [
-            [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            [words["stock"].format(part=part, depot=depot)]
+            + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
             for part in parts
         ]
     return rows

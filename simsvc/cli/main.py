@@ -294,15 +294,24 @@ def _promise(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import warnings
+
+    from simsvc.charts.text import MissingFontWarning
     from simsvc.report import write_report
 
     scenario = load_scenario(args.file)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: exists and is not a folder")
-    if not args.out.parent.is_dir():
-        raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    try:  # a missing parent folder is made (out/x), before anything is simulated
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UsageError(
+            f"{args.out}: cannot make the folder {args.out.parent}: {reason}"
+        ) from None
     total = args.replications or scenario.scenario.replications
-    with _runner(args) as runner:
+    with _runner(args) as runner, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingFontWarning)
         update, close = _progress_bar(total, args.quiet)
         try:
             page = write_report(
@@ -317,6 +326,8 @@ def _report(args: argparse.Namespace) -> int:
             )
         finally:
             close()
+    for message in dict.fromkeys(str(w.message) for w in caught):  # each once, no source line
+        print(f"warning: {message}", file=sys.stderr)
     print(f"report written to {page}")
     return 0
 
