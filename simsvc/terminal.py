@@ -57,6 +57,11 @@ def render(
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 agent``, ``2 agents``, ``1,500 sites``: a count with its noun in number."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     """``0.9731`` -> ``97.3%``; ``None`` -> ``n/a``."""
     return "n/a" if value is None else f"{100 * value:.{digits}f}%"
@@ -87,8 +92,9 @@ def scenario_summary(scenario: Scenario) -> str:
     lines = [
         f"{info.name}",
         f"  horizon {format_hours(info.horizon)} after a warm-up of {format_hours(info.warmup)};"
-        f" {info.replications} replications, seed {info.seed}",
-        f"  {len(s.site)} sites, {units} installed units of {len(s.equipment)} kinds;"
+        f" {plural(info.replications, 'replication')}, seed {info.seed}",
+        f"  {plural(len(s.site), 'site')}, {plural(units, 'installed unit')} of"
+        f" {plural(len(s.equipment), 'kind')};"
         f" zones: {', '.join(f'{z} ({n})' for z, n in sorted(zones.items()))}",
         f"  expected fault reports: {yearly:,.0f} a year{_over_time(s)}",
     ]
@@ -147,10 +153,17 @@ def scenario_summary(scenario: Scenario) -> str:
     lines.append("")
     engineers = sum(b.engineers for b in s.base)
     desk = (
-        f"{s.desk.agents} agents ({s.desk.shift})" if s.desk else "none (reports answered at once)"
+        f"{plural(s.desk.agents, 'agent')} ({s.desk.shift})"
+        if s.desk
+        else "none (reports answered at once)"
     )
-    remote = f"; remote tier: {s.remote.agents} agents ({s.remote.shift})" if s.remote else ""
-    lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}{remote}")
+    remote = (
+        f"; remote tier: {plural(s.remote.agents, 'agent')} ({s.remote.shift})" if s.remote else ""
+    )
+    lines.append(
+        f"  {plural(len(s.base), 'base')} with {plural(engineers, 'engineer')};"
+        f" desk: {desk}{remote}"
+    )
     if s.depot:
         levels = base_stock(s)
         supply = supply_times(s, depot_courier_hours(s))
@@ -216,7 +229,7 @@ def results_summary(result: RunResult) -> str:
     s = result.scenario
     conf = percent(result.confidence, 0)
     lines = [
-        f"{s.scenario.name}: {len(result.replications)} replications, seed {result.seed},"
+        f"{s.scenario.name}: {plural(len(result.replications), 'replication')}, seed {result.seed},"
         f" {conf} confidence intervals",
         "",
     ]
@@ -262,16 +275,17 @@ def results_summary(result: RunResult) -> str:
     lines.append("")
     data = result.to_dict()
     rows = []
+    per_year = HOURS_PER_YEAR / s.scenario.horizon  # the JSON's count is per replication
     for sev, entry in data["severities"].items():
         inc = entry["incidents"]["mean"] or 0.0
         rows.append(
-            [sev, f"{inc:,.1f}"]
+            [sev, f"{inc * per_year:,.1f}"]
             + [_hours(entry[f"{m}_hours"]["p95"]) for m in ("response", "arrival", "resolution")]
         )
     lines.append(
         render(
             rows,
-            ["severity", "incidents", "response p95", "arrival p95", "resolution p95"],
+            ["severity", "incidents/yr", "response p95", "arrival p95", "resolution p95"],
             right={1, 2, 3, 4},
         )
     )
@@ -330,7 +344,7 @@ def results_summary(result: RunResult) -> str:
     )
     if data["open_at_end"]:
         lines.append(
-            f"warning: {data['open_at_end']} counted incidents were still open a year"
+            f"warning: {plural(data['open_at_end'], 'counted incident')} still open a year"
             " after the horizon (the resources cannot keep up); they count as missed"
         )
     return "\n".join(lines)

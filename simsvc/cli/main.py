@@ -215,7 +215,14 @@ def _plan(args: argparse.Namespace) -> int:
         raise UsageError("--out goes with --format xlsx (the plan's JSON: --json)")
     from tqdm import tqdm
 
-    bar = tqdm(desc="planning", unit="sim", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=0,
+        desc="planning",
+        unit="rep",
+        disable=args.quiet,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
     def log(line: str) -> None:
         if args.verbose:
@@ -223,6 +230,10 @@ def _plan(args: argparse.Namespace) -> int:
 
     def tick(done: int) -> None:
         bar.update(done - bar.n)
+
+    def planned(total: int) -> None:
+        bar.total = total  # what the search has asked for so far: it grows
+        bar.refresh()
 
     try:
         with _runner(args) as runner:
@@ -234,6 +245,7 @@ def _plan(args: argparse.Namespace) -> int:
                 with_penalties=args.with_penalties,
                 progress=tick,
                 log=log,
+                planned=planned,
             )
     finally:
         bar.close()
@@ -347,8 +359,10 @@ def _sweep(args: argparse.Namespace) -> int:
     what = f"{len(points):,} points" + (f" sampled from {grid_size(axes):,}" if args.sample else "")
     skipped = len(points) - len(sweep.pending)
     if skipped:
-        what += f", {skipped} already in {args.out}"
+        what += f"; skipped {skipped} already in {args.out}"
     print(f"sweep: {what}; {sweep.replications} replications each, seed {seed}", file=sys.stderr)
+    if skipped and not sweep.pending:
+        print(f"sweep: every point is already in {args.out}: nothing to simulate", file=sys.stderr)
     if sweep.pending:
         with _runner(args) as runner:
             bar = tqdm(
