@@ -16,7 +16,8 @@ import contextlib
 import html
 import math
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -27,11 +28,11 @@ from matplotlib.figure import Figure
 
 from simsvc import charts
 from simsvc.experiment import run_experiment
-from simsvc.planner.promise import PromiseTable, promise_table
+from simsvc.planner.promise import PromiseTable, format_bound, promise_table
 from simsvc.result_files import atomic_folder, write_json, write_text
 from simsvc.results import RunResult
 from simsvc.runner import Runner
-from simsvc.scenario.schema import Scenario
+from simsvc.scenario.schema import Commitment, Scenario
 from simsvc.terminal import VERDICT_TEXT, percent, plan_columns, plan_resource_rows
 
 STYLE = """
@@ -47,12 +48,97 @@ img { max-width: 100%; border: 1px solid #eee; }
 """
 
 
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "commitments": "Commitments",
+        "promise": "What these resources can promise",
+        "frontiers": "Share of incidents within each time, by severity",
+        "breakdown": "Where the time goes",
+        "load": "Load and utilisation",
+        "map": "Sites and bases",
+        "plan": "Cheapest plan",
+        "summary": "{n} replications of {horizon:g} days after a warm-up of {warmup:g} days,"
+        " seed {seed}; intervals at {conf} confidence.",
+        "commitment": "commitment",
+        "goal": "goal",
+        "attained": "attained",
+        "ci": "{conf} CI",
+        "period": "period",
+        "breach_risk": "breach risk",
+        "verdict": "verdict",
+        "to": "to",
+        "resource": "resource",
+        "yearly_cost": "yearly cost",
+        "plan_met": "every commitment met on fresh seeds",
+        "plan_not_met": "not every commitment met on fresh seeds",
+        "simulated": "{verdict}; {n:,} replications simulated.",
+        "made_with": "Made with simsvc.",
+        "no_font": "",
+    },
+    "zh": {
+        "commitments": "服务承诺",
+        "promise": "现有资源可承诺的服务时限",
+        "frontiers": "各故障级别在各时限内完成的故障占比",
+        "breakdown": "时间花在哪里",
+        "load": "报修量与利用率",
+        "map": "站点与服务站",
+        "plan": "最低成本方案",
+        "summary": "{n}次仿真重复，每次{horizon:g}天（预热{warmup:g}天），随机种子{seed}；"
+        "区间的置信度为{conf}。",
+        "commitment": "承诺",
+        "goal": "目标",
+        "attained": "达成率",
+        "ci": "{conf}置信区间",
+        "period": "考核周期",
+        "breach_risk": "违约风险",
+        "verdict": "结论",
+        "to": "至",
+        "resource": "资源",
+        "yearly_cost": "年度成本",
+        "plan_met": "在新的随机种子上全部承诺满足",
+        "plan_not_met": "在新的随机种子上并非全部承诺满足",
+        "simulated": "{verdict}；共仿真{n:,}次重复。",
+        "made_with": "由 simsvc 生成。",
+        "no_font": "（本机未安装中文字体，图表以英文绘制。）",
+    },
+}
+"""The report's own words in English and Chinese (the charts have theirs in
+:mod:`simsvc.charts.text`)."""
+
+VERDICT_WORDS = {
+    "en": VERDICT_TEXT,
+    "zh": {"met": "满足", "not met": "未满足", "undecided": "未定"},
+}
+"""A verdict as a report's table states it."""
+
+PERIOD_WORDS = {
+    "en": {"month": "month", "quarter": "quarter", "year": "year", "horizon": "horizon"},
+    "zh": {"month": "月", "quarter": "季度", "year": "年", "horizon": "全程"},
+}
+
+COLUMN_WORDS = {
+    "en": {"plan": "plan", "current": "current", "15% rule": "15% rule"},
+    "zh": {"plan": "方案", "current": "现状", "15% rule": "15%规则"},
+}
+
+METRIC_ZH = {
+    "response": "响应",
+    "arrival": "到场",
+    "resolution": "解决",
+    "remote": "远程接入",
+    "assigned": "派单",
+    "visit": "派单到场",
+}
+"""Chinese names of the clocks, for commitment labels."""
+
+
 @dataclass
 class Report:
     """Sections of the page, in order: a heading, HTML and charts each."""
 
     title: str
     sections: list[tuple[str, str, list[tuple[str, Figure]]]] = field(default_factory=list)
+    lang: str = "en"
 
     def add(
         self, heading: str, body: str = "", figures: list[tuple[str, Figure]] | None = None
@@ -67,7 +153,16 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-VERDICT_CLASS = {"yes": "yes", "met": "yes", "NO": "no", "NOT MET": "no", "undecided": "undecided"}
+VERDICT_CLASS = {
+    "yes": "yes",
+    "met": "yes",
+    "NO": "no",
+    "NOT MET": "no",
+    "undecided": "undecided",
+    "满足": "yes",
+    "未满足": "no",
+    "未定": "undecided",
+}
 """The style of a cell that states a verdict."""
 
 
@@ -86,30 +181,49 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def commitments_html(result: RunResult) -> str:
+def commitment_label(commitment: Commitment, scenario: Scenario, lang: str = "en") -> str:
+    """``L1 arrival <= 2h (city)``; in Chinese ``L1 到场 ≤ 2小时内（区域 市区）``."""
+    if lang != "zh":
+        return commitment.label
+    clock = "（工作时间）" if commitment.clock == "business" else ""
+    zone = ""
+    if commitment.zone:
+        zone = f"（区域 {scenario.names.zh.get(commitment.zone, commitment.zone)}）"
+    bound = format_bound(commitment.within, "zh")
+    return f"{commitment.severity} {METRIC_ZH[commitment.metric]} ≤ {bound}{clock}{zone}"
+
+
+def commitments_html(result: RunResult, lang: str = "en") -> str:
     """The commitments of a run (``result.commitments()``): goal, attainment and its
     interval, the assessment period, the breach risk and its interval, the verdict."""
+    words, verdicts, periods = WORDS[lang], VERDICT_WORDS[lang], PERIOD_WORDS[lang]
+    scenario = result.scenario
+    by_id = dict(zip(scenario.commitment_ids(), scenario.commitment, strict=True))
     rows = []
-    for row in result.commitments().to_dict(orient="index").values():
+    for key, row in result.commitments().to_dict(orient="index").items():
+        commitment = by_id.get(str(key))
+        label = commitment_label(commitment, scenario, lang) if commitment else str(row["label"])
         rows.append(
             [
-                str(row["label"]),
+                label,
                 percent(float(row["goal"]), 0),
                 _share(float(row["attainment"])),
-                _span(float(row["ci_low"]), float(row["ci_high"])),
-                str(row["period"]),
+                _span(float(row["ci_low"]), float(row["ci_high"]), words["to"]),
+                periods.get(str(row["period"]), str(row["period"])),
                 _share(float(row["breach_risk"])),
-                _span(float(row["risk_ci_low"]), float(row["risk_ci_high"])),
-                VERDICT_TEXT[str(row["verdict"])],
+                _span(float(row["risk_ci_low"]), float(row["risk_ci_high"]), words["to"]),
+                verdicts[str(row["verdict"])],
             ]
         )
-    conf = percent(result.confidence, 0)
-    header = ["commitment", "goal", "attained", f"{conf} CI", "period", "breach risk"]
-    return _table([*header, f"{conf} CI", "verdict"], rows, {1, 2, 5})
+    ci = words["ci"].format(conf=percent(result.confidence, 0))
+    header = [words[k] for k in ("commitment", "goal", "attained")] + [ci, words["period"]]
+    return _table([*header, words["breach_risk"], ci, words["verdict"]], rows, {1, 2, 5})
 
 
-def _span(low: float, high: float) -> str:
-    return "n/a" if math.isnan(low) or math.isnan(high) else f"{_share(low)} to {_share(high)}"
+def _span(low: float, high: float, to: str = "to") -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    return f"{_share(low)} {to} {_share(high)}"
 
 
 def _share(value: float) -> str:
@@ -118,25 +232,28 @@ def _share(value: float) -> str:
 
 
 def promise_html(table: PromiseTable, lang: str) -> str:
-    """The promise table as HTML."""
+    """The promise table as HTML, with its caption and footnotes."""
     header, rows = table.grid(lang)
-    return f'<p class="note">{html.escape(table.caption(lang))}</p>' + _table(header, rows)
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in table.footnotes(lang))
+    return (
+        f'<p class="note">{html.escape(table.caption(lang))}</p>'
+        + _table(header, rows)
+        + (f'<ol class="note">{notes}</ol>' if notes else "")
+    )
 
 
-def plan_html(plan: Any) -> str:
+def plan_html(plan: Any, lang: str = "en") -> str:
     """The plan beside the current resources and the 15% rule."""
+    words = WORDS[lang]
     data = plan.to_dict()
     columns = plan_columns(data)
-    rows = plan_resource_rows(data, columns)
-    rows.append(["yearly cost"] + [f"{c['cost']['total']:,.0f}" for _, c in columns])
-    verdict = (
-        "every commitment met on fresh seeds"
-        if data["feasible"]
-        else "not every commitment met on fresh seeds"
-    )
-    return (
-        f"<p>{html.escape(verdict)}; {data['simulations']:,} replications simulated.</p>"
-        + _table(["resource"] + [n for n, _ in columns], rows, set(range(1, len(columns) + 1)))
+    rows = plan_resource_rows(data, columns, lang)
+    rows.append([words["yearly_cost"]] + [f"{c['cost']['total']:,.0f}" for _, c in columns])
+    verdict = words["plan_met"] if data["feasible"] else words["plan_not_met"]
+    names = [COLUMN_WORDS[lang].get(n, n) for n, _ in columns]
+    text = words["simulated"].format(verdict=verdict, n=data["simulations"])
+    return f"<p>{html.escape(text)}</p>" + _table(
+        [words["resource"], *names], rows, set(range(1, len(columns) + 1))
     )
 
 
@@ -147,29 +264,65 @@ def build_report(
     goal: float = 0.95,
     plan: Any | None = None,
 ) -> Report:
-    """The sections and charts of a report on a finished run (and an optional plan)."""
+    """The sections and charts of a report on a finished run (and an optional plan).
+
+    With ``lang="zh"`` every word of the page is Chinese, and the names are the file's
+    Chinese ones (``name_zh``, ``[names.zh]``) where it has them. Without a CJK font the
+    charts are drawn in English, with one warning (:func:`simsvc.charts.text.cjk_font`).
+    """
+    words = WORDS[lang]
     info = scenario.scenario
-    report = Report(info.name)
+    title = info.name_zh or info.name if lang == "zh" else info.name
+    report = Report(title, lang=lang)
     summary = (f"<p>{html.escape(info.description)}</p>" if info.description else "") + (
-        f'<p class="note">{len(result.replications)} replications of'
-        f" {info.horizon / 24:g} days after a warm-up of {info.warmup / 24:g} days,"
-        f" seed {result.seed}; intervals at {percent(result.confidence, 0)} confidence.</p>"
-    )
-    report.add("Commitments", summary + commitments_html(result))
-    report.add("What these resources can promise", promise_html(promise_table(result, goal), lang))
-    frontiers = [
-        (chart_name("frontier", k, s.id), charts.promise_frontier(result, s.id, lang=lang))
-        for k, s in enumerate(scenario.severity, start=1)
-    ]
-    report.add("Share of incidents within each time, by severity", "", frontiers)
-    report.add("Where the time goes", "", [("time_breakdown", charts.time_breakdown(result, lang))])
-    report.add("Load and utilisation", "", [("load_profile", charts.load_profile(result, lang))])
-    report.add("Sites and bases", "", [("site_map", charts.site_map(scenario, result, lang=lang))])
-    if plan is not None:
-        report.add(
-            "Cheapest plan", plan_html(plan), [("plan_costs", charts.plan_costs(plan, lang))]
+        '<p class="note">'
+        + html.escape(
+            words["summary"].format(
+                n=len(result.replications),
+                horizon=info.horizon / 24,
+                warmup=info.warmup / 24,
+                seed=result.seed,
+                conf=percent(result.confidence, 0),
+            )
         )
+        + "</p>"
+    )
+    report.add(words["commitments"], summary + commitments_html(result, lang))
+    report.add(words["promise"], promise_html(promise_table(result, goal), lang))
+    with quiet_missing_font(lang) as missing:
+        frontiers = [
+            (chart_name("frontier", k, s.id), charts.promise_frontier(result, s.id, lang=lang))
+            for k, s in enumerate(scenario.severity, start=1)
+        ]
+        note = f'<p class="note">{html.escape(words["no_font"])}</p>' if missing else ""
+        report.add(words["frontiers"], note, frontiers)
+        report.add(
+            words["breakdown"], "", [("time_breakdown", charts.time_breakdown(result, lang))]
+        )
+        report.add(words["load"], "", [("load_profile", charts.load_profile(result, lang))])
+        report.add(words["map"], "", [("site_map", charts.site_map(scenario, result, lang=lang))])
+        if plan is not None:
+            report.add(
+                words["plan"],
+                plan_html(plan, lang),
+                [("plan_costs", charts.plan_costs(plan, lang))],
+            )
     return report
+
+
+@contextlib.contextmanager
+def quiet_missing_font(lang: str) -> Iterator[bool]:
+    """Charts drawn inside warn at most once that no CJK font is installed: this warns
+    once (naming the Debian package) and silences each chart's own warning. Yields
+    whether the font is missing."""
+    from simsvc.charts.text import MissingFontWarning, cjk_font, missing_font_message
+
+    missing = lang == "zh" and cjk_font() is None
+    if missing:
+        warnings.warn(missing_font_message(), MissingFontWarning, stacklevel=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingFontWarning)
+        yield missing
 
 
 SLUG_LENGTH = 40
@@ -202,7 +355,7 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
     """The page, with every figure embedded as a PNG data URI."""
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{report.lang}"><head><meta charset="utf-8">',
         f"<title>{html.escape(report.title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(report.title)}</h1>",
     ]
@@ -213,7 +366,9 @@ def render_html(report: Report, images: dict[str, bytes]) -> str:
             parts.append(
                 f'<p><img alt="{html.escape(name)}" src="data:image/png;base64,{data}"></p>'
             )
-    parts.append('<p class="note">Made with simsvc.</p></body></html>')
+    parts.append(
+        f'<p class="note">{html.escape(WORDS[report.lang]["made_with"])}</p></body></html>'
+    )
     return "\n".join(parts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,21 +20,46 @@ if TYPE_CHECKING:
     from simsvc.results import RunResult
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for a wide (CJK) character, none for a
+    combining mark, one for the rest (Unicode's East Asian Width)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 def render(
     rows: Sequence[Sequence[str]], header: Sequence[str], right: set[int] | None = None
 ) -> str:
-    """A fixed-width table; columns in ``right`` are right-aligned."""
+    """A fixed-width table; columns in ``right`` are right-aligned.
+
+    Widths are display widths (:func:`display_width`), so that Chinese text lines up.
+    """
     right = right or set()
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+    widths = [
+        max(display_width(str(x)) for x in column) for column in zip(header, *rows, strict=False)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            str(c).rjust(w) if i in right else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+            _pad(str(c), w, i in right) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 agent``, ``2 agents``, ``1,500 sites``: a count with its noun in number."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -66,8 +92,9 @@ def scenario_summary(scenario: Scenario) -> str:
     lines = [
         f"{info.name}",
         f"  horizon {format_hours(info.horizon)} after a warm-up of {format_hours(info.warmup)};"
-        f" {info.replications} replications, seed {info.seed}",
-        f"  {len(s.site)} sites, {units} installed units of {len(s.equipment)} kinds;"
+        f" {plural(info.replications, 'replication')}, seed {info.seed}",
+        f"  {plural(len(s.site), 'site')}, {plural(units, 'installed unit')} of"
+        f" {plural(len(s.equipment), 'kind')};"
         f" zones: {', '.join(f'{z} ({n})' for z, n in sorted(zones.items()))}",
         f"  expected fault reports: {yearly:,.0f} a year{_over_time(s)}",
     ]
@@ -126,10 +153,17 @@ def scenario_summary(scenario: Scenario) -> str:
     lines.append("")
     engineers = sum(b.engineers for b in s.base)
     desk = (
-        f"{s.desk.agents} agents ({s.desk.shift})" if s.desk else "none (reports answered at once)"
+        f"{plural(s.desk.agents, 'agent')} ({s.desk.shift})"
+        if s.desk
+        else "none (reports answered at once)"
     )
-    remote = f"; remote tier: {s.remote.agents} agents ({s.remote.shift})" if s.remote else ""
-    lines.append(f"  {len(s.base)} bases with {engineers} engineers; desk: {desk}{remote}")
+    remote = (
+        f"; remote tier: {plural(s.remote.agents, 'agent')} ({s.remote.shift})" if s.remote else ""
+    )
+    lines.append(
+        f"  {plural(len(s.base), 'base')} with {plural(engineers, 'engineer')};"
+        f" desk: {desk}{remote}"
+    )
     if s.depot:
         levels = base_stock(s)
         supply = supply_times(s, depot_courier_hours(s))
@@ -195,7 +229,7 @@ def results_summary(result: RunResult) -> str:
     s = result.scenario
     conf = percent(result.confidence, 0)
     lines = [
-        f"{s.scenario.name}: {len(result.replications)} replications, seed {result.seed},"
+        f"{s.scenario.name}: {plural(len(result.replications), 'replication')}, seed {result.seed},"
         f" {conf} confidence intervals",
         "",
     ]
@@ -241,16 +275,17 @@ def results_summary(result: RunResult) -> str:
     lines.append("")
     data = result.to_dict()
     rows = []
+    per_year = HOURS_PER_YEAR / s.scenario.horizon  # the JSON's count is per replication
     for sev, entry in data["severities"].items():
         inc = entry["incidents"]["mean"] or 0.0
         rows.append(
-            [sev, f"{inc:,.1f}"]
+            [sev, f"{inc * per_year:,.1f}"]
             + [_hours(entry[f"{m}_hours"]["p95"]) for m in ("response", "arrival", "resolution")]
         )
     lines.append(
         render(
             rows,
-            ["severity", "incidents", "response p95", "arrival p95", "resolution p95"],
+            ["severity", "incidents/yr", "response p95", "arrival p95", "resolution p95"],
             right={1, 2, 3, 4},
         )
     )
@@ -312,7 +347,7 @@ def results_summary(result: RunResult) -> str:
     )
     if data["open_at_end"]:
         lines.append(
-            f"warning: {data['open_at_end']} counted incidents were still open a year"
+            f"warning: {plural(data['open_at_end'], 'counted incident')} still open a year"
             " after the horizon (the resources cannot keep up); they count as missed"
         )
     return "\n".join(lines)
@@ -337,24 +372,42 @@ def plan_columns(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return columns
 
 
+RESOURCE_WORDS = {
+    "en": {
+        "engineers": "engineers at {base}",
+        "desk": "desk agents",
+        "remote": "remote engineers",
+        "stock": "{part} at {depot}",
+    },
+    "zh": {
+        "engineers": "{base}工程师",
+        "desk": "服务台坐席",
+        "remote": "远程工程师",
+        "stock": "{depot}的{part}库存",
+    },
+}
+"""How a resource of a plan is named, in English and Chinese."""
+
+
 def plan_resource_rows(
-    data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]]
+    data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]], lang: str = "en"
 ) -> list[list[str]]:
     """One row per resource (engineers per base, desk agents, stock), one cell per column."""
+    words = RESOURCE_WORDS[lang]
     resources = data["plan"]["resources"]
     rows = [
-        [f"engineers at {base}"] + [str(c["resources"]["engineers"][base]) for _, c in columns]
+        [words["engineers"].format(base=base)]
+        + [str(c["resources"]["engineers"][base]) for _, c in columns]
         for base in resources["engineers"]
     ]
     if resources["desk_agents"] is not None:
-        rows.append(["desk agents"] + [str(c["resources"]["desk_agents"]) for _, c in columns])
+        rows.append([words["desk"]] + [str(c["resources"]["desk_agents"]) for _, c in columns])
     if resources.get("remote_agents") is not None:
-        rows.append(
-            ["remote engineers"] + [str(c["resources"]["remote_agents"]) for _, c in columns]
-        )
+        rows.append([words["remote"]] + [str(c["resources"]["remote_agents"]) for _, c in columns])
     for depot, parts in resources["stock"].items():
         rows += [
-            [f"{part} at {depot}"] + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            [words["stock"].format(part=part, depot=depot)]
+            + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
             for part in parts
         ]
     return rows

@@ -427,7 +427,9 @@ def result_workbook(result: RunResult, lang: str = "en") -> Workbook:
         sheets.append(Sheet("depots", result.depots()))
         sheets.append(Sheet("stock", result.stock(), formats={"holding": MONEY_FORMAT}))
     about = _about(
-        scenario.scenario.name,
+        (scenario.scenario.name_zh or scenario.scenario.name)
+        if lang == "zh"
+        else scenario.scenario.name,
         lang,
         ("replications", "仿真重复次数", len(result.replications)),
         ("confidence %", "置信度 %", scenario.plan.confidence),
@@ -453,10 +455,10 @@ def promise_frame(table: PromiseTable, lang: str = "en") -> pd.DataFrame:
     for row, texts in zip(table.rows, grid_rows, strict=True):
         entry: dict[str, Any] = {
             words["severity"]: row.severity,
-            ("名称" if zh else "name"): row.name,
+            ("名称" if zh else "name"): table.severity_name(row, lang),
         }
         if table.has_zones:
-            entry[words["zone"]] = row.zone or ""
+            entry[words["zone"]] = table.zone_name(row.zone, lang)
         for k, metric in enumerate(METRICS):
             cell = row.cells[metric]
             name = words[metric]
@@ -484,7 +486,7 @@ def promise_workbook(table: PromiseTable, lang: str = "en") -> Workbook:
         for k, note in enumerate(table.footnotes(lang), start=1)
     ]
     about = _about(
-        table.scenario,
+        table.title(lang),
         lang,
         ("table", "说明", table.caption(lang)),
         ("goal %", "目标 %", table.goal),
@@ -540,7 +542,9 @@ def plan_workbook(result: PlanResult, lang: str = "en") -> Workbook:
         sheets.append(Sheet("depots", verified.depots()))
     scenario = result.space.scenario
     about = _about(
-        scenario.scenario.name,
+        (scenario.scenario.name_zh or scenario.scenario.name)
+        if lang == "zh"
+        else scenario.scenario.name,
         lang,
         ("feasible", "方案可行", result.feasible),
         ("confidence %", "置信度 %", scenario.plan.confidence),

@@ -521,7 +521,7 @@ def test_chinese_labels_need_a_cjk_font(
     result: simsvc.RunResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(text, "cjk_font", lambda: None)
-    with pytest.warns(UserWarning, match="fonts-noto-cjk or fonts-wqy-microhei"):
+    with pytest.warns(UserWarning, match="fonts-wqy-microhei, or fonts-noto-cjk"):
         fig = charts.time_breakdown(result, lang="zh")
     assert fig.axes[0].get_ylabel() == "mean hours per incident"
 

@@ -51,7 +51,12 @@ def test_shares_as_percentages_and_a_hint_for_95() -> None:
         simsvc.parse_scenario(TEXT.replace("goal = 0.9", "goal = 95"), "bid.toml")
     (problem,) = error.value.problems
     assert problem.path == ("commitment", 0, "goal")
-    assert problem.message == "a share is at most 1: did you mean 0.95 (or '95%')?"
+    assert problem.message == "a share is at most 1: write 0.95 for 95% (or '95%')"
+    for goal in ("1.5", "150", '"150%"'):
+        with pytest.raises(simsvc.ScenarioError) as error:
+            simsvc.parse_scenario(TEXT.replace("goal = 0.9", f"goal = {goal}"), "bid.toml")
+        (problem,) = error.value.problems
+        assert "write 0.95 for 95%" in problem.message, goal
 
 
 def test_a_chinese_duration_in_a_commitment() -> None:
@@ -80,3 +85,38 @@ def test_a_misspelt_key_gets_a_did_you_mean(
         simsvc.parse_scenario(TEXT.replace(wrong, right))
     problem = next(p for p in error.value.problems if p.path == path)
     assert problem.message == f"unknown key (did you mean {wrong.split(' =')[0]!r}?)"
+
+
+def test_validate_warns_about_each_bare_number_read_as_hours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simsvc.cli.main import main
+
+    text = TEXT.replace('within = "4h"', "within = 30", 1)
+    text = text.replace('warmup = "2d"', "warmup = 0", 1)  # zero is unambiguous
+    lines = text.splitlines()
+    within_line = next(n for n, line in enumerate(lines, 1) if line.startswith("within = 30"))
+    path = tmp_path / "bid.toml"
+    path.write_text(text, "utf-8")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"warning: {path}: commitment[0].within (line {within_line}): 30 read as 30 h;"
+        ' write "30min" or "30h"'
+    ]
+    assert out.rstrip().endswith("valid (1 warning)")
+    assert simsvc.parse_scenario(text).commitment[0].within == 30.0  # still hours
+
+
+def test_bare_numbers_inside_distributions_are_named_and_units_are_not() -> None:
+    from simsvc.scenario.notices import duration_notices
+
+    assert duration_notices(TEXT) == []
+    text = TEXT.replace(
+        "[[severity]]",
+        '[[severity]]\nremote_time = { dist = "triangular", low = "10min", mode = 1, high = "2h" }',
+        1,
+    )
+    (notice,) = duration_notices(text)
+    assert notice.path == ("severity", 0, "remote_time", "mode")
+    assert notice.message == '1 read as 1 h; write "1min" or "1h"'

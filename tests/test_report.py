@@ -185,3 +185,49 @@ def test_report_into_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 2
     assert "not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+def _zh_report(tmp_path: Path, out: Path) -> tuple[int, str]:
+    """A Chinese report of small.toml with Chinese names for a severity and a zone."""
+    text = (DATA / "small.toml").read_text("utf-8")
+    text = text.replace("[[severity]]", '[[severity]]\nname_zh = "一级故障"', 1)
+    zone = simsvc.parse_scenario(text).site[0].zone
+    text += f'\n[names.zh]\n{zone} = "市区"\n' if zone else ""
+    text = text.replace('name = "', 'name_zh = "小型测试"\nname = "', 1)
+    scenario = tmp_path / "zh.toml"
+    scenario.write_text(text, "utf-8")
+    code = main(["report", str(scenario), "--out", str(out), "-n", "2", "-w", "1", "-q",
+                 "--lang", "zh"])  # fmt: skip
+    return code, (out / "report.html").read_text("utf-8") if code == 0 else ""
+
+
+def test_a_chinese_report_is_chinese_from_title_to_footnote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, page = _zh_report(tmp_path, tmp_path / "not" / "yet" / "there")  # parents made
+    assert code == 0, capsys.readouterr().err
+    assert '<html lang="zh">' in page
+    assert "<title>小型测试</title>" in page and "<h1>小型测试</h1>" in page
+    headings = re.findall(r"<h2>(.*?)</h2>", page)
+    assert headings and all(not re.search(r"[A-Za-z]", h) for h in headings), headings
+    header_cells = re.findall(r"<th>(.*?)</th>", page)
+    assert all(not re.search(r"[A-Za-z]{3}", h) for h in header_cells), header_cells
+    assert "一级故障" in page and "由 simsvc 生成。" in page
+    for english in ("Commitments", "Made with", "replications of", " to ", ">met<", "horizon<"):
+        assert english not in page, english
+
+
+def test_a_missing_cjk_font_is_one_warning_naming_the_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simsvc.charts import text
+
+    monkeypatch.setattr(text, "cjk_font", lambda: None)
+    code, page = _zh_report(tmp_path, tmp_path / "rep")
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if line.strip()]
+    assert len(warned) == 1, err
+    assert warned[0].startswith("warning: no font with Chinese glyphs")
+    assert "fonts-wqy-microhei" in warned[0] and "fonts-noto-cjk" in warned[0]
+    assert "本机未安装中文字体" in page

@@ -339,7 +339,7 @@ def test_durations_shares_and_shifts_as_values(tmp_path: Path) -> None:
         ("travel.speed=40", ["travel.speed cannot be varied", "speed_kmh"]),
         ("commitment[7].within=2h", ["commitment[7] does not exist"]),
         ("commitment[0].within=2x", ["unknown unit 'x'"]),
-        ("commitment[0].goal=0.9,1.5", ["commitment[0].goal", "less than or equal to 1"]),
+        ("commitment[0].goal=0.9,1.5", ["commitment[0].goal", "write 0.95 for 95%"]),
         ("severity.L1.onsite_time=2h", ["severity.L1.onsite_time cannot be varied"]),
         ("base.north.shift=1..2", ["a range a..b needs numbers"]),
         ("base.north.shift=25:00-26:00", ["base[0].shift", "HH:MM-HH:MM"]),

@@ -221,6 +221,18 @@ def cjk_font() -> str | None:
     return next((family for family in CJK_FAMILIES if family in names), None)
 
 
+class MissingFontWarning(UserWarning):
+    """No installed font draws Chinese: a chart asked for in Chinese is drawn in English."""
+
+
+def missing_font_message() -> str:
+    """The one warning about a missing CJK font, naming the Debian packages that fix it."""
+    return (
+        "no font with Chinese glyphs is installed: charts are drawn in English; install one"
+        " (Debian/Ubuntu: sudo apt-get install fonts-wqy-microhei, or fonts-noto-cjk)"
+    )
+
+
 class Labels:
     """The words of one chart in one language, and the font to draw them with."""
 
@@ -231,11 +243,8 @@ class Labels:
         if lang == "zh":
             self.font = cjk_font()
             if self.font is None:
-                warnings.warn(
-                    "no font with Chinese glyphs is installed (for example the Debian package"
-                    " fonts-noto-cjk or fonts-wqy-microhei): drawing the chart in English",
-                    stacklevel=3,
-                )
+                # one location for every chart: Python's default filter shows it once
+                warnings.warn(missing_font_message(), MissingFontWarning, stacklevel=1)
                 lang = "en"
         self.lang = lang
 

@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", type=Path, help="scenario file (TOML)")
 
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a scenario file (for editors)",
+        description="Print the JSON Schema of the scenario file, for editors that validate"
+        " TOML against one (the keys of docs/scenario-keys.md, with their descriptions).",
+    )
+
     new = commands.add_parser(
         "new",
         help="make a scenario file from a site list (spreadsheet or CSV) and a template",

@@ -62,13 +62,36 @@ def _fits(scenario: Scenario, path: Path, replications: int, **options: Any) -> 
         raise locate(error, path) from None
 
 
+MAX_NOTICES = 20
+"""Warnings ``simsvc validate`` prints one by one; the rest are counted."""
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from simsvc.scenario.notices import duration_notices
     from simsvc.terminal import scenario_summary
 
     scenario = load_scenario(args.file)
     _fits(scenario, args.file, scenario.scenario.replications)  # what run would refuse
     print(scenario_summary(scenario))
-    print(f"\n{args.file}: valid")
+    notices = duration_notices(args.file.read_bytes().decode("utf-8-sig"))
+    for notice in notices[:MAX_NOTICES]:
+        print(f"warning: {args.file}: {notice}", file=sys.stderr)
+    if len(notices) > MAX_NOTICES:
+        more = len(notices) - MAX_NOTICES
+        print(
+            f"warning: {args.file}: ... and {more} more bare numbers read as hours", file=sys.stderr
+        )
+    warned = f" ({len(notices)} warning{'s' if len(notices) != 1 else ''})" if notices else ""
+    print(f"\n{args.file}: valid{warned}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from simsvc.scenario.reference import editor_schema
+
+    print(json.dumps(editor_schema(), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -285,7 +308,14 @@ def _plan(args: argparse.Namespace) -> int:
         raise UsageError("--out goes with --format xlsx (the plan's JSON: --json)")
     from tqdm import tqdm
 
-    bar = tqdm(desc="planning", unit="sim", disable=args.quiet, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=0,
+        desc="planning",
+        unit="rep",
+        disable=args.quiet,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
     def log(line: str) -> None:
         if args.verbose:
@@ -293,6 +323,10 @@ def _plan(args: argparse.Namespace) -> int:
 
     def tick(done: int) -> None:
         bar.update(done - bar.n)
+
+    def planned(total: int) -> None:
+        bar.total = total  # what the search has asked for so far: it grows
+        bar.refresh()
 
     try:
         with _runner(args) as runner:
@@ -304,6 +338,7 @@ def _plan(args: argparse.Namespace) -> int:
                 with_penalties=args.with_penalties,
                 progress=tick,
                 log=log,
+                planned=planned,
             )
     finally:
         bar.close()
@@ -364,15 +399,24 @@ def _promise(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import warnings
+
+    from simsvc.charts.text import MissingFontWarning
     from simsvc.report import write_report
 
     scenario = load_scenario(args.file)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: exists and is not a folder")
-    if not args.out.parent.is_dir():
-        raise UsageError(f"{args.out}: the folder {args.out.parent} does not exist")
+    try:  # a missing parent folder is made (out/x), before anything is simulated
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UsageError(
+            f"{args.out}: cannot make the folder {args.out.parent}: {reason}"
+        ) from None
     total = args.replications or scenario.scenario.replications
-    with _runner(args) as runner:
+    with _runner(args) as runner, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingFontWarning)
         update, close = _progress_bar(total, args.quiet)
         try:
             page = write_report(
@@ -387,6 +431,8 @@ def _report(args: argparse.Namespace) -> int:
             )
         finally:
             close()
+    for message in dict.fromkeys(str(w.message) for w in caught):  # each once, no source line
+        print(f"warning: {message}", file=sys.stderr)
     print(f"report written to {page}")
     return 0
 
@@ -406,8 +452,10 @@ def _sweep(args: argparse.Namespace) -> int:
     what = f"{len(points):,} points" + (f" sampled from {grid_size(axes):,}" if args.sample else "")
     skipped = len(points) - len(sweep.pending)
     if skipped:
-        what += f", {skipped} already in {args.out}"
+        what += f"; skipped {skipped} already in {args.out}"
     print(f"sweep: {what}; {sweep.replications} replications each, seed {seed}", file=sys.stderr)
+    if skipped and not sweep.pending:
+        print(f"sweep: every point is already in {args.out}: nothing to simulate", file=sys.stderr)
     if sweep.pending:
         with _runner(args) as runner:
             bar = tqdm(
@@ -496,6 +544,7 @@ def _check_folder(target: Path | None) -> None:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
+    "schema": _schema,
     "new": _new,
     "run": _run,
     "plan": _plan,

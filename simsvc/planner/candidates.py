@@ -205,6 +205,9 @@ class Evaluator:
     """How many replications (numbered from 0), or which replication numbers."""
     runner: Runner = field(default_factory=lambda: Runner(workers=1))
     progress: Callable[[int], None] | None = None
+    planned: Callable[[int], None] | None = None
+    """Called with the replications handed to the runner so far, before they run: the
+    total a progress bar shows (it grows as the search goes on)."""
     runs: dict[Candidate, dict[int, ReplicationSummary]] = field(default_factory=dict)
     judged: dict[tuple[Candidate, tuple[int, ...]], Evaluation] = field(default_factory=dict)
     scenarios: dict[Candidate, Scenario] = field(default_factory=dict)
@@ -246,6 +249,8 @@ class Evaluator:
                     owners.append((candidate, r))
         if jobs:
             before = self.simulations
+            if self.planned:
+                self.planned(before + len(jobs))
 
             def tick(done: int) -> None:
                 self.simulations = before + done

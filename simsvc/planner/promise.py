@@ -21,7 +21,7 @@ import json
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -154,6 +154,8 @@ class PromiseRow:
     zone: str | None
     cells: dict[str, PromiseCell]
     clocks: dict[str, str]
+    name_zh: str = ""
+    """The severity's Chinese name (``name_zh``), used with ``lang="zh"``."""
 
 
 @dataclass
@@ -168,6 +170,24 @@ class PromiseTable:
     criterion: str = "mean"
     sample_sizes: bool = True
     """Whether each cell shows the incidents it rests on (``n=...``)."""
+    scenario_zh: str = ""
+    """The scenario's Chinese name (``[scenario] name_zh``), used with ``lang="zh"``."""
+    zones_zh: dict[str, str] = field(default_factory=dict)
+    """Chinese names of zones (``[names.zh]``), used with ``lang="zh"``."""
+
+    def title(self, lang: str = "en") -> str:
+        """The scenario's name in ``lang`` (its English name where it has no Chinese one)."""
+        return self.scenario_zh or self.scenario if lang == "zh" else self.scenario
+
+    def severity_name(self, row: PromiseRow, lang: str = "en") -> str:
+        """A row's severity name in ``lang`` (``name_zh``, else ``name``)."""
+        return row.name_zh or row.name if lang == "zh" else row.name
+
+    def zone_name(self, zone: str | None, lang: str = "en") -> str:
+        """A zone as ``lang`` names it (``[names.zh]``, else its id); ``""`` for no zone."""
+        if zone is None:
+            return ""
+        return self.zones_zh.get(zone, zone) if lang == "zh" else zone
 
     @property
     def has_zones(self) -> bool:
@@ -192,8 +212,8 @@ class PromiseTable:
         header += [words[m] for m in METRICS]
         rows = []
         for row in self.rows:
-            label = f"{row.severity} {row.name}".strip()
-            cells = [label] + ([row.zone or ""] if self.has_zones else [])
+            label = f"{row.severity} {self.severity_name(row, lang)}".strip()
+            cells = [label] + ([self.zone_name(row.zone, lang)] if self.has_zones else [])
             for metric in METRICS:
                 cell = row.cells[metric]
                 text = self._cell(cell, lang)
@@ -210,7 +230,7 @@ class PromiseTable:
         goal, conf = f"{self.goal:.0%}", f"{self.confidence:.0%}"
         if lang == "zh":
             return (
-                f"{self.scenario}：{goal}的故障在表中时限内完成"
+                f"{self.title(lang)}：{goal}的故障在表中时限内完成"
                 f"（置信度{conf}，{self.replications}次仿真重复）"
             )
         return (
@@ -244,7 +264,9 @@ class PromiseTable:
                             metric=words[metric],
                             a=format_bound(a.hours, lang),
                             b=format_bound(b.hours, lang),
-                            zone=words["in_zone"].format(zone=zone) if zone else "",
+                            zone=words["in_zone"].format(zone=self.zone_name(zone, lang))
+                            if zone
+                            else "",
                         )
                         if (a.quantile or 0.0) > (b.quantile or 0.0):
                             why = "slower"
@@ -492,7 +514,9 @@ def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
                     ),
                     max_breach_risk=plan.max_breach_risk,
                 )
-            rows.append(PromiseRow(severity.id, severity.name, zone, cells, clocks))
+            rows.append(
+                PromiseRow(severity.id, severity.name, zone, cells, clocks, severity.name_zh)
+            )
     return PromiseTable(
         scenario.scenario.name,
         goal,
@@ -500,6 +524,8 @@ def promise_table(result: RunResult, goal: float = 0.95) -> PromiseTable:
         len(result.replications),
         rows,
         criterion=plan.criterion,
+        scenario_zh=info.name_zh,
+        zones_zh=dict(scenario.names.zh),
     )
 
 

@@ -385,13 +385,15 @@ def plan(
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
     rounds: int = 3,
+    planned: Callable[[int], None] | None = None,
     screen: bool = True,
 ) -> PlanResult:
     """Find the cheapest resources that meet every commitment, and verify them.
 
     Simulations go to ``runner`` if given, else to one opened for the plan on
     ``executor`` or ``workers`` local processes. ``progress`` is called with the number
-    of replications simulated so far.
+    of replications simulated so far, ``planned`` with the number handed to the runner so
+    far (before they run: the total of a progress bar, which grows as the search goes on).
     """
     space = PlanSpace(scenario)
     count = replications or scenario.scenario.replications
@@ -409,7 +411,9 @@ def plan(
         assert runner is not None
         # One evaluator: each (candidate, replication) is simulated once, whether for a
         # screen, the search set or a verification set.
-        evaluator = Evaluator(space, base_seed, list(range(count)), runner, progress=progress)
+        evaluator = Evaluator(
+            space, base_seed, list(range(count)), runner, progress=progress, planned=planned
+        )
         # The seeds that choose a plan never verify it: each verification uses a fresh set
         # (at least the file's replications, and as many as the search set); a failed set
         # joins the search set, the search continues from the plan, and the next

@@ -18,6 +18,9 @@ Path = tuple[str | int, ...]
 MAX_SHOWN = 50
 """Problems shown one by one in an error's text; the rest are summed up by kind."""
 
+REFERENCE = "docs/scenario-keys.md"
+"""The per-key reference an unknown key points to (a section of it, where known)."""
+
 MAX_SUMMARIES = 10
 """Lines that sum up the problems not shown, at most."""
 
@@ -141,7 +144,7 @@ def _describe(error: dict[str, Any]) -> str:
     kind = error.get("type", "")
     given = error.get("input")
     if kind == "extra_forbidden":
-        return "unknown key (check its spelling against docs/scenario-format.md)"
+        return f"unknown key (check its spelling against {REFERENCE})"
     if kind == "missing":
         return "required key is missing"
     message = str(error.get("msg", "invalid value"))
@@ -160,18 +163,23 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def from_validation_errors(
-    errors: Iterable[dict[str, Any]], keys_at: Callable[[Path], Sequence[str]] | None = None
+    errors: Iterable[dict[str, Any]],
+    keys_at: Callable[[Path], Sequence[str]] | None = None,
+    section: Callable[[Path], str] | None = None,
 ) -> ScenarioError:
     """Turn pydantic's error list into a :class:`ScenarioError` with clean key paths.
 
     ``keys_at`` gives the keys a table at a key path takes: an unknown key then gets a
-    "did you mean" with the closest of them.
+    "did you mean" with the closest of them. ``section`` gives the reference's section of
+    a key path (``docs/scenario-keys.md#severity``), named by an unknown key's message.
     """
     problems = []
     seen: set[tuple[Path, str]] = set()
     for error in errors:
         path = tuple(p for p in error.get("loc", ()) if p not in _UNION_TAGS)
         message = _describe(error)
+        if error.get("type") == "extra_forbidden" and section is not None and path:
+            message = message.replace(REFERENCE, section(path[:-1]))
         if error.get("type") == "extra_forbidden" and keys_at is not None and path:
             close = difflib.get_close_matches(str(path[-1]), keys_at(path[:-1]), n=1, cutoff=0.6)
             if close:

@@ -54,10 +54,11 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
+        from simsvc.scenario.reference import link
         from simsvc.scenario.schema import keys_at
 
         problem = from_validation_errors(
-            [dict(e) for e in error.errors(include_url=False)], keys_at
+            [dict(e) for e in error.errors(include_url=False)], keys_at, link
         )
     except ScenarioError as error:
         problem = error

@@ -53,6 +53,9 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
     sites = {x.id for x in s.site}
     zones = {x.zone for x in s.site if x.zone}
 
+    for zone in s.names.zh:
+        if zone not in zones:
+            yield _unknown(("names", "zh", zone), zone, "zone", zones)
     for i, level in enumerate(s.severity):
         if level.remote_attempt is not None and level.remote_attempt < level.remote_fix:
             yield Problem(

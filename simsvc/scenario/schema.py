@@ -1,6 +1,7 @@
 """The scenario: an after-sales service operation and the commitments of its tender.
 
 These pydantic models mirror the TOML file described in ``docs/scenario-format.md``
+(every key with its ``description``: ``docs/scenario-keys.md``, generated from them)
 table by table. They are pure data: validated once, frozen, and never written to
 by the simulation. Durations are hours (see :mod:`simsvc.scenario.units`).
 
@@ -11,6 +12,7 @@ Unknown keys are errors, and every error names its key path
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
@@ -26,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from simsvc.scenario.errors import Problem, ScenarioError
 from simsvc.scenario.ids import Id, IdRef, clean_sites, distinct_keys
@@ -135,11 +138,25 @@ def _share(value: object) -> object:
     if isinstance(value, str) and (match := _PERCENT.match(value)):
         return float(match[1]) / 100
     if isinstance(value, int | float) and 2 <= value <= 100:
-        raise ValueError(f"a share is at most 1: did you mean {value / 100:g} (or '{value:g}%')?")
+        raise ValueError(
+            f"a share is at most 1: write {value / 100:g} for {value:g}% (or '{value:g}%')"
+        )
     return value
 
 
-Share = Annotated[float, BeforeValidator(_share), Field(ge=0, le=1, allow_inf_nan=False)]
+def _goal(value: object) -> object:
+    """A commitment's goal: a share, and a number above 1 says how to write a percentage."""
+    value = _share(value)
+    if isinstance(value, int | float) and value > 1 and math.isfinite(value):
+        raise ValueError(f"a goal is a share between 0 and 1: write 0.95 for 95%, got {value:g}")
+    return value
+
+
+Share = Annotated[
+    float,
+    BeforeValidator(_share, json_schema_input_type=float | str),
+    Field(ge=0, le=1, allow_inf_nan=False),
+]
 """A share in [0, 1]: a number such as ``0.95`` or a percentage such as ``"95%"``."""
 PositiveDuration = Annotated[Duration, Field(gt=0)]
 Shift = Annotated[str, AfterValidator(_check_shift)]
@@ -162,6 +179,8 @@ after a failed remote attempt say, to the engineer on site)."""
 Clock = Literal["24x7", "business"]
 Country = Literal["CN"]
 """Countries whose official working calendar is known (ISO 3166 codes)."""
+_SHIFT = "'24x7', 'business' or 'HH:MM-HH:MM' every day"
+_PER_YEAR: JsonDict = {"unit": "CNY/yr"}
 Period = Literal["month", "quarter", "year", "horizon"]
 Criterion = Literal["mean", "risk"]
 """``mean``: met when attainment's lower bound reaches the goal; ``risk``: met when the
@@ -190,13 +209,22 @@ class _Table(BaseModel):
 class ScenarioInfo(_Table):
     """``[scenario]``: name, simulated period and replications."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    horizon: Annotated[Duration, Field(ge=1.0)] = 365 * 24.0
-    warmup: Duration = 0.0
-    replications: WholeNumber = Field(default=10, ge=1, le=100_000)
-    seed: WholeNumber = Field(default=20261122, ge=0, lt=2**128)
-    currency: str = "CNY"
+    name: str = Field(min_length=1, description="the scenario's name, shown on every output")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
+    description: str = Field(default="", description="free text shown in reports")
+    horizon: Annotated[Duration, Field(ge=1.0)] = Field(
+        default=365 * 24.0, description="simulated period whose incidents are counted"
+    )
+    warmup: Duration = Field(
+        default=0.0, description="simulated before the horizon, its incidents not counted"
+    )
+    replications: WholeNumber = Field(
+        default=10, ge=1, le=100_000, description="independent runs of the horizon"
+    )
+    seed: WholeNumber = Field(
+        default=20261122, ge=0, lt=2**128, description="seed of every random draw"
+    )
+    currency: str = Field(default="CNY", description="the currency of every amount of money")
 
 
 class Calendar(_Table):
@@ -207,13 +235,19 @@ class Calendar(_Table):
     (:mod:`simsvc.model.official_days`); a date may not be in both file lists.
     """
 
-    business_hours: Annotated[str, AfterValidator(_check_business_hours)] = "09:00-18:00"
-    business_days: list[Weekday] = Field(default_factory=lambda: list(_WORKWEEK))
-    start: Annotated[dt.date, AfterValidator(_check_start)] = dt.date(2027, 1, 4)
+    business_hours: Annotated[str, AfterValidator(_check_business_hours)] = Field(
+        default="09:00-18:00", description="business hours of a business day, 'HH:MM-HH:MM'"
+    )
+    business_days: list[Weekday] = Field(
+        default_factory=lambda: list(_WORKWEEK), description="days with business hours"
+    )
+    start: Annotated[dt.date, AfterValidator(_check_start)] = Field(
+        default=dt.date(2027, 1, 4), description="the first day of the horizon"
+    )
     country: Country | None = Field(
         default=None, description="official holidays and make-up working days of a country"
     )
-    holidays: list[dt.date] = Field(default_factory=list)
+    holidays: list[dt.date] = Field(default_factory=list, description="days without business hours")
     workdays: list[dt.date] = Field(
         default_factory=list, description="working days even on a weekend or official holiday"
     )
@@ -222,10 +256,15 @@ class Calendar(_Table):
 class Severity(_Table):
     """``[[severity]]``: a fault level, its handling and its on-site work (hours)."""
 
-    id: Id
-    name: str = ""
+    id: Id = Field(description="referenced by commitments, equipment and penalties")
+    name: str = Field(default="", description="free text shown beside the id")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
     priority: WholeNumber = Field(
-        default=0, ge=0, le=1_000_000, description="1 is served first; 0 means 'by order'"
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="1 is served first; equal priority is first come, first served; 0 means"
+        " by file order",
     )
     remote_fix: Share = Field(default=0.0, description="share of incidents fixed remotely")
     remote_attempt: Share | None = Field(
@@ -234,24 +273,31 @@ class Severity(_Table):
         "default remote_fix: every attempt succeeds)",
     )
     remote_time: Distribution = Field(
-        default=Constant(value=1.0), description="hours of a remote attempt, fixed or not"
+        default=Constant(value=1.0), description="a remote attempt, fixed or not"
     )
     dispatch_during_remote: StrictBool = Field(
         default=False,
         description="send an engineer at once while the remote attempt runs (else only "
         "after it fails)",
     )
-    onsite_time: Distribution = Lognormal(dist="lognormal", mean_=2.0, cv_=0.5)
-    part_need: Share = 0.0
-    swap_after: PositiveDuration | None = None
-    swap_time: PositiveDuration = 0.5
+    onsite_time: Distribution = Field(
+        default=Lognormal(dist="lognormal", mean_=2.0, cv_=0.5),
+        description="diagnosis and repair on site",
+    )
+    part_need: Share = Field(default=0.0, description="share of visits that need a spare part")
+    swap_after: PositiveDuration | None = Field(
+        default=None,
+        description="if the repair would end later than this from the report, swap in a spare"
+        " unit (the equipment's spare_unit)",
+    )
+    swap_time: PositiveDuration = Field(default=0.5, description="time to swap in a spare unit")
     escalate: Share = Field(
         default=0.0,
         description="share of visits the own engineer cannot fix: escalated to the manufacturer",
     )
     vendor_time: Distribution = Field(
         default=Constant(value=24.0),
-        description="hours from the escalation (end of the diagnosis on site) to the fix",
+        description="from the escalation (end of the diagnosis on site) to the fix",
     )
     vendor_visit: StrictBool = Field(
         default=True,
@@ -268,15 +314,26 @@ class Severity(_Table):
 class Commitment(_Table):
     """``[[commitment]]``: one row of the tender's service table."""
 
-    id: Id | None = None
-    severity: IdRef
-    metric: Metric
-    within: PositiveDuration
-    goal: Annotated[float, BeforeValidator(_share), Field(gt=0, le=1)] = 0.95
-    clock: Clock = "24x7"
-    zone: Id | None = None
+    id: Id | None = Field(
+        default=None,
+        description="default: a readable label (severity-metric-bound-clock-zone)",
+    )
+    severity: IdRef = Field(description="the severity id it applies to")
+    metric: Metric = Field(description="the clock: see 'Meaning of the clocks'")
+    within: PositiveDuration = Field(description="the bound the clock must stay within")
+    goal: Annotated[
+        float, BeforeValidator(_goal, json_schema_input_type=float | str), Field(gt=0, le=1)
+    ] = Field(default=0.95, description="share of counted incidents that must meet it")
+    clock: Clock = Field(
+        default="24x7",
+        description="'24x7' (elapsed time) or 'business' (only business hours count)",
+    )
+    zone: Id | None = Field(
+        default=None, description="only incidents at sites of this zone (default: all)"
+    )
     period: Period | None = Field(
-        default=None, description="month, quarter, year or horizon; default [plan] period"
+        default=None,
+        description="assessment period: month, quarter, year or horizon; default [plan] period",
     )
 
     @property
@@ -302,9 +359,12 @@ class Commitment(_Table):
 class Desk(_Table):
     """``[desk]``: the service desk that answers fault reports."""
 
-    agents: WholeNumber = Field(default=1, ge=0, le=10_000)
-    shift: Shift = "24x7"
-    handle_time: Distribution = Exponential(dist="exponential", mean_=10 / 60)
+    agents: WholeNumber = Field(default=1, ge=0, le=10_000, description="agents who answer reports")
+    shift: Shift = Field(default="24x7", description=_SHIFT)
+    handle_time: Distribution = Field(
+        default=Exponential(dist="exponential", mean_=10 / 60),
+        description="an agent's handling of one report",
+    )
 
 
 class Remote(_Table):
@@ -314,16 +374,18 @@ class Remote(_Table):
     for it); without a desk either, remote attempts start at once and use nobody's time.
     """
 
-    agents: WholeNumber = Field(default=1, ge=0, le=10_000)
-    shift: Shift = "24x7"
+    agents: WholeNumber = Field(
+        default=1, ge=0, le=10_000, description="remote engineers who make the attempts"
+    )
+    shift: Shift = Field(default="24x7", description=_SHIFT + "; off shift, attempts wait")
 
 
 class Roster(_Table):
     """``[[roster]]``: a rota of people: a working day's hours, days on and off in a cycle
     from ``[calendar] start``, and whether holidays are worked."""
 
-    id: Id
-    name: str = ""
+    id: Id = Field(description="the roster's id, named by a base's roster")
+    name: str = Field(default="", description="free text shown beside the id")
     shift: Annotated[str, AfterValidator(_check_span)] = Field(
         description="a working day's hours, HH:MM-HH:MM (past midnight for a night shift)"
     )
@@ -356,19 +418,24 @@ class OnCall(_Table):
 class Base(_Table):
     """``[[base]]``: a service centre where engineers start and return."""
 
-    id: Id
-    name: str = ""
-    location: Location
+    id: Id = Field(description="the base's id")
+    name: str = Field(default="", description="free text shown beside the id")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
+    location: Location = Field(description="[latitude, longitude]")
     engineers: WholeNumber = Field(
         ge=0,
         le=10_000,
         description="posts on duty whenever the shift is on; with a roster, the people on it",
     )
-    shift: Shift = "24x7"
+    shift: Shift = Field(default="24x7", description=_SHIFT)
     roster: IdRef | None = Field(
         default=None, description="a [[roster]] id: the engineers are people on that rota"
     )
-    depot: IdRef | None = None
+    depot: IdRef | None = Field(
+        default=None,
+        description="the depot its engineers draw parts from (default: the nearest that"
+        " supplies no other)",
+    )
     on_call: OnCall | None = Field(
         default=None,
         description="engineers on call outside the base's daily hours, for some severities",
@@ -388,17 +455,30 @@ class Depot(_Table):
     ``resupply`` hours from an unlimited source (see :mod:`simsvc.model.depots`).
     """
 
-    id: Id
-    name: str = ""
-    location: Location
+    id: Id = Field(description="the depot's id")
+    name: str = Field(default="", description="free text shown beside the id")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
+    location: Location = Field(description="[latitude, longitude]")
     stock: Annotated[dict[IdRef, StockLevel], BeforeValidator(distinct_keys)] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="base stock per part id: units, or '15%' of the installed units that use it",
+        json_schema_extra={"unit": "units"},
     )
-    resupply: Distribution = Constant(value=14 * 24.0)
-    supplier: IdRef | None = None
-    supply_time: Distribution | None = None
-    repair_time: Distribution | None = None
-    """Hours to repair a failed unit of a repairable part here (any number at once)."""
+    resupply: Distribution = Field(
+        default=Constant(value=14 * 24.0),
+        description="time to replace a unit taken from stock (a depot without supplier)",
+    )
+    supplier: IdRef | None = Field(
+        default=None, description="a depot id: replacement units come from that depot's stock"
+    )
+    supply_time: Distribution | None = Field(
+        default=None, description="from the supplier to here; default: the courier time"
+    )
+    repair_time: Distribution | None = Field(
+        default=None,
+        description="repair of a failed unit of a repairable part here (no repair queue);"
+        " without it failed units are replaced",
+    )
 
 
 class Part(_Table):
@@ -409,31 +489,46 @@ class Part(_Table):
     ``condemnation`` share of failed units is scrapped and replaced as a consumable is.
     """
 
-    id: Id
-    name: str = ""
-    unit_cost: Money = 0.0
-    repairable: StrictBool = False
-    condemnation: Share = 0.0
+    id: Id = Field(description="referenced by stock, equipment parts and spare_unit")
+    name: str = Field(default="", description="free text shown beside the id")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
+    unit_cost: Money = Field(
+        default=0.0, description="the cost of one unit", json_schema_extra={"unit": "CNY"}
+    )
+    repairable: StrictBool = Field(
+        default=False, description="a failed unit goes back to the depot that gave the good one"
+    )
+    condemnation: Share = Field(
+        default=0.0, description="share of failed repairable units scrapped and replaced"
+    )
 
 
 class Equipment(_Table):
     """``[[equipment]]``: a kind of installed unit, its failure rate and fault mix."""
 
-    id: Id
-    name: str = ""
-    failures_per_year: Annotated[Number, Field(gt=0, le=1e6, allow_inf_nan=False)]
+    id: Id = Field(description="referenced by sites, bursts and changes")
+    name: str = Field(default="", description="free text shown beside the id")
+    name_zh: str = Field(default="", description="its Chinese name, for --lang zh outputs")
+    failures_per_year: Annotated[Number, Field(gt=0, le=1e6, allow_inf_nan=False)] = Field(
+        description="fault reports per installed unit", json_schema_extra={"unit": "per unit/yr"}
+    )
     severity_mix: Annotated[dict[IdRef, Share], BeforeValidator(distinct_keys)] = Field(
-        min_length=1
+        min_length=1, description="share of its faults per severity id; the shares sum to 1"
     )
     parts: Annotated[dict[IdRef, Share], BeforeValidator(distinct_keys)] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="which part a visit needs, when it needs one: share per part id",
     )
-    spare_unit: IdRef | None = None
+    spare_unit: IdRef | None = Field(
+        default=None, description="the part that is a whole replacement unit (the swap rule)"
+    )
     skill: IdRef | None = Field(
         default=None, description="the skill an engineer needs to work on it (a base's skills)"
     )
     monthly: MonthlyWeights | None = Field(
-        default=None, description="12 relative weights by calendar month; default [arrivals]"
+        default=None,
+        description="12 relative weights of its fault rate by month, January first; default"
+        " [arrivals] monthly_profile",
     )
 
 
@@ -441,36 +536,56 @@ class InstalledChange(_Table):
     """An entry of ``[[site]] changes``: units of one equipment added from a date (or
     retired, when ``units`` is negative), from midnight at the start of that date."""
 
-    date: Annotated[dt.date, AfterValidator(_check_start)]
-    equipment: IdRef
-    units: Annotated[WholeNumber, Field(ge=-10_000_000, le=10_000_000)]
+    date: Annotated[dt.date, AfterValidator(_check_start)] = Field(
+        description="the day the change takes effect (from midnight)"
+    )
+    equipment: IdRef = Field(description="the equipment id added or retired")
+    units: Annotated[WholeNumber, Field(ge=-10_000_000, le=10_000_000)] = Field(
+        description="units added (> 0) or retired (< 0)", json_schema_extra={"unit": "units"}
+    )
 
 
 class Site(_Table):
     """``[[site]]``: a place with installed equipment."""
 
-    id: Id
-    name: str = ""
-    location: Location
-    zone: Id | None = None
+    id: Id = Field(description="the site's id")
+    name: str = Field(default="", description="free text shown beside the id")
+    location: Location = Field(description="[latitude, longitude]")
+    zone: Id | None = Field(
+        default=None,
+        description="a zone name, for commitments, inspections and bursts by zone"
+        " (its Chinese name: [names.zh])",
+    )
     equipment: Annotated[
         dict[IdRef, Annotated[WholeNumber, Field(ge=0, le=10_000_000)]],
         BeforeValidator(distinct_keys),
-    ] = Field(min_length=1)
+    ] = Field(
+        min_length=1,
+        description="installed units per equipment id at the start",
+        json_schema_extra={"unit": "units"},
+    )
     changes: list[InstalledChange] = Field(
-        default_factory=list, description="units added or retired on dates; equipment is the start"
+        default_factory=list,
+        description="units added or retired on dates; equipment is the start",
     )
 
 
 class Inspection(_Table):
     """``[[inspection]]``: preventive visits to sites every ``every`` hours."""
 
-    id: IdRef | None = None
-    every: PositiveDuration
-    duration: PositiveDuration
-    sites: Annotated[str | list[str], BeforeValidator(clean_sites)] = "all"
-    clock: Clock = "business"
-    months: list[Annotated[WholeNumber, Field(ge=1, le=12)]] | None = None
+    id: IdRef | None = Field(default=None, description="a name for the inspection")
+    every: PositiveDuration = Field(description="time between two inspections of a site")
+    duration: PositiveDuration = Field(description="time on site for one inspection")
+    sites: Annotated[str | list[str], BeforeValidator(clean_sites)] = Field(
+        default="all", description="'all', a zone name, or a list of site ids"
+    )
+    clock: Clock = Field(
+        default="business",
+        description="'business': done in business hours; '24x7': at any hour",
+    )
+    months: list[Annotated[WholeNumber, Field(ge=1, le=12)]] | None = Field(
+        default=None, description="only in these months (1 is January); default every month"
+    )
 
 
 def _names(value: object) -> object:
@@ -487,21 +602,40 @@ class Burst(_Table):
     overlap add their excess: two at once give ``1 + 2 (factor - 1)``.
     """
 
-    id: Id | None = None
-    name: str = ""
-    per_year: Annotated[Number, Field(gt=0, le=1000, allow_inf_nan=False)]
-    duration: Annotated[Duration, Field(gt=0, le=366 * 24.0)]
-    factor: Annotated[Number, Field(ge=1, le=1000, allow_inf_nan=False)]
-    equipment: Annotated[list[IdRef] | None, BeforeValidator(_names), Field(min_length=1)] = None
-    zones: Annotated[list[Id] | None, BeforeValidator(_names), Field(min_length=1)] = None
+    id: Id | None = Field(default=None, description="the burst's id")
+    name: str = Field(default="", description="free text shown beside the id")
+    per_year: Annotated[Number, Field(gt=0, le=1000, allow_inf_nan=False)] = Field(
+        description="spells a year on average (a Poisson process)",
+        json_schema_extra={"unit": "per yr"},
+    )
+    duration: Annotated[Duration, Field(gt=0, le=366 * 24.0)] = Field(
+        description="how long each spell lasts (at most 366 days)"
+    )
+    factor: Annotated[Number, Field(ge=1, le=1000, allow_inf_nan=False)] = Field(
+        description="while a spell is on, the rate of what it covers is multiplied by this",
+        json_schema_extra={"unit": "x"},
+    )
+    equipment: Annotated[list[IdRef] | None, BeforeValidator(_names), Field(min_length=1)] = Field(
+        default=None, description="only these equipment ids (default every kind)"
+    )
+    zones: Annotated[list[Id] | None, BeforeValidator(_names), Field(min_length=1)] = Field(
+        default=None, description="only sites of these zones (default every site)"
+    )
 
 
 class Travel(_Table):
     """``[travel]``: how engineers get to sites."""
 
-    speed_kmh: Annotated[Number, Field(gt=0, le=2000, allow_inf_nan=False)] = 40.0
-    road_factor: Annotated[Number, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
-    cv: Annotated[Number, Field(ge=0, le=5, allow_inf_nan=False)] = 0.25
+    speed_kmh: Annotated[Number, Field(gt=0, le=2000, allow_inf_nan=False)] = Field(
+        default=40.0, description="mean driving speed", json_schema_extra={"unit": "km/h"}
+    )
+    road_factor: Annotated[Number, Field(ge=1, le=10, allow_inf_nan=False)] = Field(
+        default=1.3, description="road distance / straight-line distance"
+    )
+    cv: Annotated[Number, Field(ge=0, le=5, allow_inf_nan=False)] = Field(
+        default=0.25,
+        description="coefficient of variation of each trip's time (lognormal, mean 1)",
+    )
     dispatch_radius_km: Annotated[Number | None, Field(gt=0, le=20_000, allow_inf_nan=False)] = (
         Field(
             default=None,
@@ -515,13 +649,15 @@ class Arrivals(_Table):
     (for equipment without its own ``monthly``) calendar month."""
 
     hourly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
-        default_factory=lambda: [1.0] * 24
+        default_factory=lambda: [1.0] * 24,
+        description="24 relative weights of fault reports, midnight to 1:00 first",
     )
     weekly_profile: list[Annotated[Number, Field(ge=0, allow_inf_nan=False)]] = Field(
-        default_factory=lambda: [1.0] * 7
+        default_factory=lambda: [1.0] * 7, description="7 relative weights, Monday first"
     )
     monthly_profile: MonthlyWeights | None = Field(
-        default=None, description="12 weights by calendar month for equipment without monthly"
+        default=None,
+        description="12 weights by calendar month, January first, for equipment without monthly",
     )
 
     @field_validator("hourly_profile")
@@ -546,16 +682,44 @@ class Arrivals(_Table):
 class Costs(_Table):
     """``[costs]``: yearly costs of resources and penalties per breach."""
 
-    engineer_per_year: Money = 0.0
-    desk_agent_per_year: Money = 0.0
-    remote_agent_per_year: Money = 0.0
+    engineer_per_year: Money = Field(
+        default=0.0,
+        description="the yearly cost of one person (a post costs the people it takes, [staffing])",
+        json_schema_extra=_PER_YEAR,
+    )
+    desk_agent_per_year: Money = Field(
+        default=0.0, description="the yearly cost of one desk person", json_schema_extra=_PER_YEAR
+    )
+    remote_agent_per_year: Money = Field(
+        default=0.0,
+        description="the yearly cost of one remote engineer ([remote])",
+        json_schema_extra=_PER_YEAR,
+    )
     callout: Money = Field(default=0.0, description="cost of one call-out of an engineer on call")
     on_call_per_year: Money = Field(
-        default=0.0, description="allowance a year for each post on call"
+        default=0.0,
+        description="allowance a year for each post on call",
+        json_schema_extra=_PER_YEAR,
     )
-    holding_rate: Annotated[Number, Field(ge=0, le=10, allow_inf_nan=False)] = 0.25
+    holding_rate: Annotated[Number, Field(ge=0, le=10, allow_inf_nan=False)] = Field(
+        default=0.25,
+        description="yearly cost of holding a part, as a share of its unit cost",
+        json_schema_extra={"unit": "share/yr"},
+    )
     penalty: Annotated[dict[IdRef, Money], BeforeValidator(distinct_keys)] = Field(
-        default_factory=dict, description="per breached commitment"
+        default_factory=dict,
+        description="money per breached incident (one whose clock missed its commitment),"
+        " per severity id",
+        json_schema_extra={"unit": "CNY"},
+    )
+
+
+class Names(_Table):
+    """``[names]``: names in other languages of things that have no table of their own."""
+
+    zh: Annotated[dict[Id, str], BeforeValidator(distinct_keys)] = Field(
+        default_factory=dict,
+        description="Chinese name per zone (zone = name_zh), for --lang zh outputs",
     )
 
 
@@ -576,15 +740,42 @@ class PlanBounds(_Table):
     """``[plan]``: how verdicts are reached (confidence, period, criterion) and the
     planner's search bounds."""
 
-    confidence: Annotated[Number, Field(ge=0.5, le=0.9999)] = 0.95
-    """Confidence of every interval: 0.5 to 0.9999 (beyond, intervals grow without bound)."""
-    period: Period = "horizon"
-    criterion: Criterion = "mean"
-    max_breach_risk: Annotated[float, BeforeValidator(_share), Field(gt=0, lt=1)] = 0.05
-    max_engineers_per_base: WholeNumber = Field(default=20, ge=0, le=10_000)
-    max_desk_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
-    max_remote_agents: WholeNumber = Field(default=20, ge=0, le=10_000)
-    max_stock_per_part: WholeNumber = Field(default=50, ge=0, le=1_000_000)
+    confidence: Annotated[Number, Field(ge=0.5, le=0.9999)] = Field(
+        default=0.95,
+        description="confidence of every interval and verdict (0.5 to 0.9999)",
+        json_schema_extra={"unit": "share"},
+    )
+    period: Period = Field(
+        default="horizon", description="the default assessment period of commitments"
+    )
+    criterion: Criterion = Field(
+        default="mean",
+        description="'mean': met when attainment's lower bound reaches the goal; 'risk': met"
+        " when the breach risk's upper bound is at most max_breach_risk",
+    )
+    max_breach_risk: Annotated[
+        float, BeforeValidator(_share, json_schema_input_type=float | str), Field(gt=0, lt=1)
+    ] = Field(
+        default=0.05,
+        description="under 'risk': the largest share of periods allowed to miss the goal",
+        json_schema_extra={"unit": "share"},
+    )
+    max_engineers_per_base: WholeNumber = Field(
+        default=20, ge=0, le=10_000, description="the planner's bound on engineers per base"
+    )
+    max_desk_agents: WholeNumber = Field(
+        default=20, ge=0, le=10_000, description="the planner's bound on desk agents"
+    )
+    max_remote_agents: WholeNumber = Field(
+        default=20, ge=0, le=10_000, description="the planner's bound on remote engineers"
+    )
+    max_stock_per_part: WholeNumber = Field(
+        default=50,
+        ge=0,
+        le=1_000_000,
+        description="the planner's bound on stock per depot and part",
+        json_schema_extra={"unit": "units"},
+    )
 
 
 class _Memo:
@@ -611,25 +802,53 @@ class Scenario(_Table):
     _priorities: _Memo = PrivateAttr(default_factory=_Memo)
     _people_per_post: dict[tuple[str, int, int, int], float] = PrivateAttr(default_factory=dict)
 
-    scenario: ScenarioInfo
-    calendar: Calendar = Calendar()
-    severity: list[Severity] = Field(min_length=1)
-    commitment: list[Commitment] = Field(min_length=1)
-    desk: Desk | None = None
-    remote: Remote | None = None
-    roster: list[Roster] = Field(default_factory=list)
-    base: list[Base] = Field(min_length=1)
-    depot: list[Depot] = Field(default_factory=list)
-    part: list[Part] = Field(default_factory=list)
-    equipment: list[Equipment] = Field(min_length=1)
-    site: list[Site] = Field(min_length=1)
-    inspection: list[Inspection] = Field(default_factory=list)
-    burst: list[Burst] = Field(default_factory=list)
-    travel: Travel = Travel()
-    arrivals: Arrivals | None = None
-    costs: Costs = Costs()
-    staffing: Staffing = Staffing()
-    plan: PlanBounds = PlanBounds()
+    scenario: ScenarioInfo = Field(description="name, simulated period and replications")
+    calendar: Calendar = Field(
+        default=Calendar(), description="business hours and days, the first day, holidays"
+    )
+    severity: list[Severity] = Field(min_length=1, description="the fault levels")
+    commitment: list[Commitment] = Field(
+        min_length=1, description="the rows of the tender's service table"
+    )
+    desk: Desk | None = Field(
+        default=None, description="the service desk; without it reports are answered at once"
+    )
+    remote: Remote | None = Field(
+        default=None,
+        description="second-line remote engineers; without it the desk agent makes the attempt",
+    )
+    roster: list[Roster] = Field(
+        default_factory=list, description="rotas of people that bases may staff with"
+    )
+    base: list[Base] = Field(min_length=1, description="service centres with engineers")
+    depot: list[Depot] = Field(
+        default_factory=list, description="spare stock; without depots visits never need parts"
+    )
+    part: list[Part] = Field(default_factory=list, description="spare parts and their costs")
+    equipment: list[Equipment] = Field(
+        min_length=1, description="kinds of installed unit, their failure rates and fault mixes"
+    )
+    site: list[Site] = Field(min_length=1, description="places with installed equipment")
+    inspection: list[Inspection] = Field(
+        default_factory=list, description="preventive visits, after every fault in priority"
+    )
+    burst: list[Burst] = Field(
+        default_factory=list, description="spells of raised fault rates (storms, power cuts)"
+    )
+    travel: Travel = Field(default=Travel(), description="how engineers get to sites")
+    arrivals: Arrivals | None = Field(
+        default=None, description="the shape of fault reports by hour, weekday and month"
+    )
+    costs: Costs = Field(default=Costs(), description="yearly costs and penalties")
+    staffing: Staffing = Field(
+        default=Staffing(), description="what a person gives a post: paid hours, shrinkage"
+    )
+    names: Names = Field(
+        default=Names(), description="names in other languages of zones (no table of their own)"
+    )
+    plan: PlanBounds = Field(
+        default=PlanBounds(), description="verdicts (confidence, period, criterion) and bounds"
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:

@@ -119,7 +119,7 @@ def format_hours(hours: float) -> str:
     return f"{hours:g}h"
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+Duration = Annotated[float, BeforeValidator(parse_duration, json_schema_input_type=float | str)]
 """A duration field: parsed to hours, never negative."""
 
 
@@ -141,8 +141,8 @@ class _Dist(BaseModel):
 class Constant(_Dist):
     """Always the same duration."""
 
-    dist: Literal["constant"] = "constant"
-    value: Duration
+    dist: Literal["constant"] = Field(default="constant", description="the kind of distribution")
+    value: Duration = Field(description="the duration")
 
     @property
     def mean(self) -> float:
@@ -159,8 +159,8 @@ class Constant(_Dist):
 class Exponential(_Dist):
     """Memoryless durations with the given mean (cv 1)."""
 
-    dist: Literal["exponential"]
-    mean_: Duration = Field(alias="mean", gt=0)
+    dist: Literal["exponential"] = Field(description="the kind of distribution")
+    mean_: Duration = Field(alias="mean", gt=0, description="the mean duration")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -179,9 +179,13 @@ class Exponential(_Dist):
 class _MeanAndCv(_Dist):
     """A distribution given by its mean (a duration) and coefficient of variation."""
 
-    mean_: Duration = Field(alias="mean", gt=0)
+    mean_: Duration = Field(alias="mean", gt=0, description="the mean duration")
     cv_: Annotated[float, BeforeValidator(not_a_bool)] = Field(
-        alias="cv", ge=0, le=MAX_CV, allow_inf_nan=False
+        alias="cv",
+        ge=0,
+        le=MAX_CV,
+        allow_inf_nan=False,
+        description="coefficient of variation: standard deviation / mean",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -198,7 +202,7 @@ class _MeanAndCv(_Dist):
 class Lognormal(_MeanAndCv):
     """Right-skewed durations given by their mean and coefficient of variation."""
 
-    dist: Literal["lognormal"]
+    dist: Literal["lognormal"] = Field(description="the kind of distribution")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv_**2)
@@ -209,9 +213,13 @@ class Lognormal(_MeanAndCv):
 class Gamma(_MeanAndCv):
     """Gamma durations given by their mean and coefficient of variation (cv > 0)."""
 
-    dist: Literal["gamma"]
+    dist: Literal["gamma"] = Field(description="the kind of distribution")
     cv_: Annotated[float, BeforeValidator(not_a_bool)] = Field(
-        alias="cv", ge=1e-3, le=MAX_CV, allow_inf_nan=False
+        alias="cv",
+        ge=1e-3,
+        le=MAX_CV,
+        allow_inf_nan=False,
+        description="coefficient of variation: standard deviation / mean (above 0)",
     )
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -222,10 +230,10 @@ class Gamma(_MeanAndCv):
 class Triangular(_Dist):
     """Durations between ``low`` and ``high``, most often near ``mode``."""
 
-    dist: Literal["triangular"]
-    low: Duration
-    mode: Duration
-    high: Duration
+    dist: Literal["triangular"] = Field(description="the kind of distribution")
+    low: Duration = Field(description="the shortest duration")
+    mode: Duration = Field(description="the most likely duration")
+    high: Duration = Field(description="the longest duration")
 
     @field_validator("high")
     @classmethod
@@ -252,8 +260,10 @@ class Triangular(_Dist):
 class Empirical(_Dist):
     """Durations resampled from observed values."""
 
-    dist: Literal["empirical"]
-    values: list[Duration] = Field(min_length=1)
+    dist: Literal["empirical"] = Field(description="the kind of distribution")
+    values: list[Duration] = Field(
+        min_length=1, description="observed durations, resampled with equal weight"
+    )
 
     @property
     def mean(self) -> float:
@@ -277,7 +287,17 @@ def _bare_duration_is_constant(value: object) -> object:
 Distribution = Annotated[
     Constant | Exponential | Lognormal | Gamma | Triangular | Empirical,
     Field(discriminator="dist"),
-    BeforeValidator(_bare_duration_is_constant),
+    BeforeValidator(
+        _bare_duration_is_constant,
+        json_schema_input_type=float
+        | str
+        | Constant
+        | Exponential
+        | Lognormal
+        | Gamma
+        | Triangular
+        | Empirical,
+    ),
 ]
 """A distribution field: a table with ``dist``, or a bare duration (a constant)."""
 
