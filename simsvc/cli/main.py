@@ -401,6 +401,12 @@ def _check_folder(target: Path | None) -> None:
         check_writable(target)
 
 
+def _app(args: argparse.Namespace) -> int:
+    from simsvc.app.launch import serve
+
+    return serve(args.files, port=args.port, host=args.host, workers=args.workers)
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
     "new": _new,
@@ -409,6 +415,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "promise": _promise,
     "report": _report,
     "sweep": _sweep,
+    "app": _app,
 }
 
 
