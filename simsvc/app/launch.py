@@ -9,6 +9,7 @@ starts; the page gets them after ``--`` on its own command line (:func:`page_opt
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -109,6 +110,11 @@ def serve(
     print(f"simsvc app: serving the what-if page at {url(host, port)} (Ctrl-C stops it)")
     sys.stdout.flush()
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a ``kill`` of this command ends the server too
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return server.wait()
     except KeyboardInterrupt:
@@ -118,3 +124,5 @@ def serve(
         except subprocess.TimeoutExpired:
             server.kill()
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)

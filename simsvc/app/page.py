@@ -23,6 +23,9 @@ from simsvc.app.workbench import BASELINE, Workbench, bundled_scenarios
 from simsvc.extras import MissingExtra
 from simsvc.scenario.errors import ScenarioError
 
+DEFAULT_SCENARIO = "metro_line2"
+"""The bundled scenario the page opens when the command names none."""
+
 POLL_SECONDS = 0.5
 """How often the progress bar of a running task is redrawn."""
 
@@ -39,6 +42,10 @@ def _bench() -> Workbench:
         offered: dict[str, Path | Any] = {p.name: p for p in options.scenarios}
         offered.update({f"{name}.toml": path for name, path in bundled_scenarios().items()})
         state["offered"] = offered
+        first = f"{DEFAULT_SCENARIO}.toml"
+        state["source"] = (
+            next(iter(offered)) if options.scenarios or first not in offered else first
+        )
     bench: Workbench = state["bench"]
     return bench
 

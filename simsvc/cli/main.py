@@ -404,7 +404,11 @@ def _check_folder(target: Path | None) -> None:
 def _app(args: argparse.Namespace) -> int:
     from simsvc.app.launch import serve
 
-    return serve(args.files, port=args.port, host=args.host, workers=args.workers)
+    try:
+        return serve(args.files, port=args.port, host=args.host, workers=args.workers)
+    except KeyboardInterrupt:
+        print("simsvc app: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
