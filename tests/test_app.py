@@ -259,3 +259,17 @@ def test_app_with_a_bad_scenario_stops_before_serving(
     assert "scenario.horizon" in captured.err and "serving" not in captured.out
     with pytest.raises(SystemExit):
         main(["app", "--port", "70000"])
+
+
+def test_variants_get_free_names_and_can_be_removed(small: simsvc.Scenario) -> None:
+    bench = Workbench(workers=1)
+    bench.open(small, "small.toml")
+    assert bench.next_name() == "variant 1"
+    bench.add_variant("variant 1", {"base.north.engineers": 1})
+    bench.add_variant("variant 2", {"base.north.engineers": 3})
+    assert bench.next_name() == "variant 3"
+    assert bench.describe("variant 2") == "base.north.engineers=3"
+    bench.remove_variants(["variant 1"])
+    assert list(bench.variants) == ["variant 2"] and bench.next_name() == "variant 3"
+    bench.open(small.evolve({"travel.speed_kmh": 50}), "faster.toml")
+    assert bench.variants == {}

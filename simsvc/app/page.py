@@ -115,6 +115,21 @@ def _set_stock_rule(keys: dict[str, str]) -> None:
         state[key] = value
 
 
+def _submit(bench: Workbench, keys: dict[str, str]) -> None:
+    """Build the variant of the form and start its run (a callback, before the page is
+    drawn again, so that the next variant's name can be filled in)."""
+    state = _state()
+    entries = {path: state[key] for path, key in keys.items()}
+    state["variant_error"] = None
+    try:
+        bench.add_variant(state["variant_name"], entries)
+    except (ScenarioError, ValueError) as error:
+        state["variant_error"] = str(error)
+        return
+    bench.start_runs(int(state["replications"]))
+    state["variant_name"] = bench.next_name()
+
+
 def _variant_form(bench: Workbench, words: Words) -> None:
     scenario = bench.baseline
     assert scenario is not None
@@ -125,7 +140,9 @@ def _variant_form(bench: Workbench, words: Words) -> None:
     if rule:
         st.button(words("stock_rule"), on_click=_set_stock_rule, args=(rule,))
     with st.form("variant"):
-        st.text_input(words("variant_name"), value=bench.next_name(), key="variant_name")
+        if "variant_name" not in _state():
+            _state()["variant_name"] = bench.next_name()
+        st.text_input(words("variant_name"), key="variant_name")
         columns = st.columns(4)
         for column, group in zip(columns, ("engineers", "stock", "swap", "travel"), strict=True):
             with column:
@@ -140,17 +157,9 @@ def _variant_form(bench: Workbench, words: Words) -> None:
             value=scenario.scenario.replications,
             key="replications",
         )
-        submitted = st.form_submit_button(words("run"), type="primary", disabled=bench.busy)
-    if submitted:
-        state = _state()
-        entries = {c.path: state[keys[c.path]] for c in found}
-        state["variant_error"] = None
-        try:
-            bench.add_variant(state["variant_name"], entries)
-        except (ScenarioError, ValueError) as error:
-            state["variant_error"] = str(error)
-        else:
-            bench.start_runs(int(state["replications"]))
+        st.form_submit_button(
+            words("run"), type="primary", disabled=bench.busy, on_click=_submit, args=(bench, keys)
+        )
     if _state().get("variant_error"):
         st.error(f"{words('variant_error')}:\n\n```\n{_state()['variant_error']}\n```")
 
@@ -178,6 +187,13 @@ def _progress(bench: Workbench, words: Words) -> None:
     st.fragment(draw, run_every=POLL_SECONDS if running else None)()
 
 
+def _remove(bench: Workbench) -> None:
+    """Forget the variants picked for removal (a callback, before the page is redrawn)."""
+    state = _state()
+    bench.remove_variants(list(state.get("drop_variants", [])))
+    state["drop_variants"] = []
+
+
 def _results(bench: Workbench, words: Words, replications: int) -> None:
     results = bench.results(replications)
     if not results:
@@ -192,6 +208,9 @@ def _results(bench: Workbench, words: Words, replications: int) -> None:
     for name in results:
         if name != BASELINE:
             st.caption(f"{name}: {bench.describe(name) or words('no_changes')}")
+    if bench.variants:
+        st.multiselect(words("remove"), list(bench.variants), key="drop_variants")
+        st.button(words("remove"), disabled=bench.busy, on_click=_remove, args=(bench,))
     left, right = st.columns(2)
     with left:
         st.subheader(words("costs"))
