@@ -109,7 +109,7 @@ def serve(
     command = streamlit_command(scenarios, port=port, host=host, workers=workers)
     print(f"simsvc app: serving the what-if page at {url(host, port)} (Ctrl-C stops it)")
     sys.stdout.flush()
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([*command], stdout=subprocess.DEVNULL)  # a list: no shell
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # a ``kill`` of this command ends the server too
