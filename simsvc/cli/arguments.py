@@ -31,6 +31,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
@@ -281,6 +291,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="results table, .csv or .parquet; extended if it already holds this sweep's points",
     )
     _common_simulation_options(sweep, " per point")
+    app = commands.add_parser(
+        "app",
+        help="start the what-if page in a web browser (needs simsvc[app])",
+        description="Serve the what-if page on this machine: pick a bundled scenario or"
+        " upload one, change engineers, shifts, desk agents, stock and the swap rule, run the"
+        " variant against the baseline and compare, plan and promise. Needs the app extra:"
+        " pip install 'simsvc[app]'.",
+    )
+    app.add_argument(
+        "files", type=Path, nargs="*", metavar="SCENARIO", help="scenario files to offer first"
+    )
+    app.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1, this machine only)",
+    )
+    app.add_argument(
+        "--workers", "-w", type=_positive, metavar="N", help="local worker processes for runs"
+    )
     return parser
 
 

@@ -542,6 +542,16 @@ def _check_folder(target: Path | None) -> None:
         check_writable(target)
 
 
+def _app(args: argparse.Namespace) -> int:
+    from simsvc.app.launch import serve
+
+    try:
+        return serve(args.files, port=args.port, host=args.host, workers=args.workers)
+    except KeyboardInterrupt:
+        print("simsvc app: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
     "schema": _schema,
@@ -553,6 +563,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sweep": _sweep,
     "fit": _fit,
     "backtest": _backtest,
+    "app": _app,
 }
 
 
