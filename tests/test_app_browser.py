@@ -143,9 +143,7 @@ def test_a_manager_changes_engineers_runs_compares_uploads_and_reads_chinese(
             rows = _table(page, "Commitments")
             assert len(rows) == 11, rows
             different = [
-                row
-                for row in rows
-                if row["baseline: attainment"] != row["variant 1: attainment"]
+                row for row in rows if row["baseline: attainment"] != row["variant 1: attainment"]
             ]
             assert different, rows
             assert any("arrival" in row["Commitment"] for row in different), different

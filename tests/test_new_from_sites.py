@@ -256,3 +256,25 @@ def test_missing_gazetteer_package_is_one_clear_message(
     # Coordinates alone need no gazetteer.
     only = _write(tmp_path / "ll.csv", "name,lat,lon,server\nA,34.2,108.9,2\n")
     assert main(["new", "--sites", str(only), "-o", str(tmp_path / "y.toml")]) == 0
+
+
+def test_a_table_after_the_sites_of_the_template_stays_a_table(tmp_path: Path) -> None:
+    """A template whose [names.zh] follows its sites, and whose description spans lines:
+    the new sites go where the old ones were, and [names.zh] keeps its keys."""
+    text = (Path(__file__).parent.parent / "scenarios" / "hospital_his.toml").read_text("utf-8")
+    start = text.index("[names.zh]")
+    end = text.index("\n[", start + 5)
+    names = text[start:end]
+    template = tmp_path / "template.toml"
+    template.write_text(text[:start] + text[end:].rstrip("\n") + "\n\n" + names + "\n", "utf-8")
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "name,lat,lon,zone,his_core\nA,39.9,116.4,beijing,1\nB,39.1,117.2,surrounding,1\n"
+        "C,40.8,114.9,other,1\n",
+        "utf-8",
+    )
+    out = tmp_path / "new.toml"
+    assert main(["new", "--sites", str(sites), "--template", str(template), "-o", str(out)]) == 0
+    made = simsvc.load_scenario(out)
+    assert [s.id for s in made.site] == ["A", "B", "C"]
+    assert made.names.zh["surrounding"] == "周边地区"

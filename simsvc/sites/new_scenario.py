@@ -275,19 +275,21 @@ def new_scenario(
         *[("#  " + line[1:]).rstrip() for line in template_notes],
         "",
     ]
-    _set_scenario_key(body, "name", _toml_string(name or f"{base.scenario.name}: {source}"))
-    _set_scenario_key(
-        body,
-        "description",
-        _toml_string(f"{len(placed)} sites from {source}; service from {template_path.name}"),
-    )
     sites_text = [
         f"# -- installed base: {len(placed)} sites from {source} " + "-" * max(3, 60 - len(source)),
         "",
         "\n\n".join(blocks),
         "",
     ]
+    # the sites go in first: setting the name and a multi-line description changes the
+    # number of lines before them
     body[at:at] = sites_text
+    _set_scenario_key(body, "name", _toml_string(name or f"{base.scenario.name}: {source}"))
+    _set_scenario_key(
+        body,
+        "description",
+        _toml_string(f"{len(placed)} sites from {source}; service from {template_path.name}"),
+    )
     tail = []
     if unplaced:
         tail = ["", f"# Rows of {source} left out (--skip-unplaced):"]
