@@ -350,10 +350,14 @@ def _business_clock_users(s: Scenario) -> list[Path]:
 def has_business_hours(s: Scenario) -> bool:
     """Whether the business clock ticks at all in the warm-up and the horizon."""
     from simsvc.model.calendar import WorkCalendar
+    from simsvc.model.official_days import CalendarPackageMissing
 
     if not s.calendar.business_days and not s.calendar.workdays:
         return False
-    calendar = WorkCalendar(s.calendar, s.scenario.warmup)
+    try:
+        calendar = WorkCalendar(s.calendar, s.scenario.warmup)
+    except CalendarPackageMissing:
+        return True  # cannot tell without the package: calendar.country reports it
     start_hour, end_hour = calendar.business_span
     begin = calendar.offset  # hours from the calendar's origin to t = 0
     end = begin + s.scenario.warmup + s.scenario.horizon
