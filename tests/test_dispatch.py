@@ -421,6 +421,32 @@ def test_nobody_is_sent_beyond_the_dispatch_radius() -> None:
     assert line.trace[-1] == (1, 0, 1.0)
 
 
+@pytest.mark.parametrize(("lookahead", "waits"), [(1.0, True), (0.25, False), (0.0, False)])
+def test_a_job_waits_within_the_lookahead_for_a_nearer_engineer(
+    lookahead: float, waits: bool
+) -> None:
+    """Engineer 0 works at s1 (latitude 1) until t = 0.5; engineer 1 is free at the base at
+    latitude 4. A fault at s1 at t = 0: engineer 1 would take 3 h, engineer 0 0.5 h from
+    now. With a look-ahead of 1 h the job waits and goes to engineer 0 when free; with
+    0.25 h (too short to wait 0.5 h) or none, engineer 1 goes at once."""
+    clock = [0.0]
+    travel = Travel(speed_kmh=SPEED_KMH, road_factor=1.0, cv=0.0, lookahead=lookahead)
+    line = Line(sites=[0, 1], bases=[0, 4], engineers=[1, 1], now=lambda: clock[0], travel=travel)
+    d = line.dispatcher
+    line.fault(site=1)  # 0: engineer 0 (base at latitude 0), 1 h
+    clock[0] = 0.1
+    d.expect_free(0, 0.5, 1)  # at work at s1 until 0.5
+    line.trace.clear()
+    line.fault(site=1, report=0.1)  # 1
+    if waits:
+        assert line.trace == [] and d.queued_faults() == 1
+        clock[0] = 0.5
+        d.release(0, 1)
+        assert line.trace == [(1, 0, 0.0)]
+    else:
+        assert line.trace == [(1, 1, 3.0)]
+
+
 def test_a_site_beyond_every_base_radius_is_refused() -> None:
     from pathlib import Path
 
@@ -682,3 +708,28 @@ def test_a_skill_no_base_has_is_refused_with_its_key() -> None:
     assert "no base has the skill 'hvac'" in str(caught.value)
     skilled = small.evolve({"equipment[0].skill": "hvac", "base[0].skills": ["hvac"]})
     assert skilled.equipment[0].skill == "hvac"
+
+
+def test_a_lookahead_changes_who_goes_in_a_simulation() -> None:
+    """One site 0.1 h from the near base and 1.9 h from the far one, an engineer at each,
+    an hour's work per fault: without look-ahead a fault that finds the near engineer at
+    work goes to the far one; with a 1-hour look-ahead it waits for the near one, so the
+    far engineer goes far less often and every fault still closes."""
+    text = scenario(
+        bases=[("near", 0.0, 1, "24x7"), ("far", 2.0, 1, "24x7")],
+        sites=[("a", 0.1)],
+        horizon="60d",
+        failures_per_year=2000,
+    )
+    plain = simsvc.parse_scenario(text)
+    ahead = plain.evolve({"travel.lookahead": "1h"})
+    far = []
+    for sc in (plain, ahead):
+        outcome = simsvc.simulate(sc, np.random.SeedSequence(3))
+        assert outcome.still_open == 0
+        columns = outcome.columns
+        visited = columns["counted"] & ~np.isnan(columns["arrival"])
+        assert visited.sum() > 200
+        far.append(float(np.mean(columns["base"][visited] == 1)))
+    assert far[0] > 0.1  # the far engineer often goes without look-ahead
+    assert far[1] < far[0] / 2

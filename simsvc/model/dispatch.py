@@ -22,8 +22,14 @@ its call-out delay, which counts in the trip it is chosen by.
 
 With ``[travel] dispatch_radius_km``, no engineer is sent on a planned trip longer than
 the radius (km of road; the call-out delay aside): the job waits for one within it. Every
-site must have a base within the radius. There is no look-ahead: a job goes to the
-nearest free engineer now, never waits for a nearer one about to be free.
+site must have a base within the radius.
+
+Look-ahead (``[travel] lookahead``, hours): a fault visit waits for an engineer still at
+work on site who will be free within the look-ahead and would then arrive sooner (the
+rest of the work plus the planned trip from that site) than the best free engineer would
+now; when that engineer is free the job is dispatched again, to whoever is then nearest.
+Only work on site whose end is known when it starts (a repair, a swap, a diagnosis) is
+looked ahead to; without a look-ahead a job goes to the nearest free engineer at once.
 
 Shifts and business hours are either switched by hand (:meth:`Dispatcher.set_base_on_shift`,
 :meth:`Dispatcher.set_business_open`) or looked up in timetables
@@ -104,6 +110,9 @@ class Dispatcher:
         self._callout = callout
         self._inspects = inspects
         self._radius = travel.radius_hours
+        self.lookahead = travel.travel.lookahead
+        """Hours a fault visit may wait for a nearer engineer about to be free (0: none)."""
+        self._free_at: dict[int, tuple[float, int]] = {}  # busy engineer -> (free at, place)
         self.set_out_from_base = False
         """Whether the engineer of the job started last set out from base (not from a site
         or the road)."""
@@ -218,8 +227,31 @@ class Dispatcher:
         self._dispatch_pending = False
         self.dispatch()
 
+    def expect_free(self, engineer: int, when: float, place: int) -> None:
+        """A busy engineer will be free at ``when`` (hours) at ``place`` (for look-ahead)."""
+        if self.lookahead > 0:
+            self._free_at[engineer] = (when, place)
+
+    def _sooner_soon(self, site: int, skill: int, hours: float) -> bool:
+        """Whether an engineer who may take the job, free within the look-ahead, would
+        reach ``site`` sooner than ``hours`` from now."""
+        assert self._now is not None
+        now = self._now()
+        qualified = self._qualified[skill] if skill >= 0 else None
+        for engineer, (when, place) in self._free_at.items():
+            wait = when - now
+            if wait < 0 or wait > self.lookahead:
+                continue
+            crew = self.engineer_base[engineer]
+            if qualified is not None and not qualified[crew]:
+                continue
+            if wait + self.travel.hours(place, site) < hours:
+                return True
+        return False
+
     def release(self, engineer: int, place: int) -> None:
         """An engineer is free at ``place``: give them the next job, if any."""
+        self._free_at.pop(engineer, None)
         if place == self.base_place[self.engineer_base[engineer]]:
             self._idle(engineer)
         else:
@@ -260,9 +292,10 @@ class Dispatcher:
         try:
             if self._clock is not None and self._clock() >= self._shifts_read_until:
                 self._read_board(self._clock())
-            if self._skill_of is not None or math.isfinite(self._radius):
+            scan = math.isfinite(self._radius) or self.lookahead > 0
+            if self._skill_of is not None or scan:
                 self._dispatch_by_skill()
-            while self._skill_of is None and math.isinf(self._radius):
+            while self._skill_of is None and not scan:
                 job = self._head()
                 if job is None:
                     break
@@ -288,7 +321,7 @@ class Dispatcher:
         none that could); with a radius every waiting job, since a job beyond it must not
         hold up one within."""
         queues = [self._faults, *self._skill_queues]
-        scan = math.isfinite(self._radius)
+        scan = math.isfinite(self._radius) or self.lookahead > 0
         while True:
             if scan:
                 waiting = sorted((entry, k) for k, queue in enumerate(queues) for entry in queue)
@@ -296,7 +329,10 @@ class Dispatcher:
                 waiting = sorted((queue[0], k) for k, queue in enumerate(queues) if queue)
             for entry, k in waiting:
                 incident = entry[2]
-                engineer, hours = self.nearest(self._incident_site[incident], k - 1)
+                site = self._incident_site[incident]
+                engineer, hours = self.nearest(site, k - 1)
+                if engineer >= 0 and self._free_at and self._sooner_soon(site, k - 1, hours):
+                    continue  # it waits for a nearer engineer about to be free
                 if engineer >= 0:
                     queue = queues[k]
                     if queue[0] is entry:

@@ -268,13 +268,13 @@ class IncidentFlow:
         if home is not None and self._should_swap(incident, home, now + wait + work):
             self._swap(engineer, incident, home)
         elif part == NO_PART or home is None:
-            self._after(work, lambda _: self._resolve(engineer, incident))
+            self._work(engineer, incident, work)
         elif depots.request(home, part):
             depots.take(home, part)
             log.part[incident] = part
             log.depot[incident] = home
             log.part_wait[incident] = 0.0
-            self._after(work, lambda _: self._resolve(engineer, incident))
+            self._work(engineer, incident, work)
         else:
             self._wait_for_part(engineer, incident, part, home, lateral, wait)
 
@@ -310,8 +310,7 @@ class IncidentFlow:
         log.swap[incident] = True
         log.depot[incident] = home
         log.part[incident] = unit
-        hours = self._swap_time[self.faults.severity[incident]]
-        self._after(hours, lambda _: self._resolve(engineer, incident))
+        self._work(engineer, incident, self._swap_time[self.faults.severity[incident]])
 
     def _wait_for_part(
         self, engineer: int, incident: int, part: int, home: int, lateral: int | None, wait: float
@@ -339,8 +338,13 @@ class IncidentFlow:
 
     def _repair(self, engineer: int, incident: int) -> None:
         """On site again, with the part: repairing."""
-        work = float(self.draws.onsite[incident])
-        self._after(work, lambda _: self._resolve(engineer, incident))
+        self._work(engineer, incident, float(self.draws.onsite[incident]))
+
+    def _work(self, engineer: int, incident: int, hours: float) -> None:
+        """Working on site for ``hours``, then resolved (the dispatcher is told when the
+        engineer will be free, for its look-ahead)."""
+        self.dispatcher.expect_free(engineer, self.env.now + hours, self._site[incident])
+        self._after(hours, lambda _: self._resolve(engineer, incident))
 
     def _resolve(self, engineer: int, incident: int) -> None:
         """Resolved on site: the engineer is free."""

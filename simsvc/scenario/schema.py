@@ -636,6 +636,10 @@ class Travel(_Table):
         default=0.25,
         description="coefficient of variation of each trip's time (lognormal, mean 1)",
     )
+    lookahead: Annotated[Duration, Field(ge=0, le=24 * 7)] = Field(
+        default=0.0,
+        description="a job waits up to this long (hours) for a nearer engineer about to free",
+    )
     dispatch_radius_km: Annotated[Number | None, Field(gt=0, le=20_000, allow_inf_nan=False)] = (
         Field(
             default=None,
