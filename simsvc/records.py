@@ -23,6 +23,7 @@ engineer, base     who went (engineer number, base id)
 depot, part        the depot that supplied the part or spare unit, and its id
 swap               a spare unit was swapped in (the ``swap_after`` rule)
 escalated          the visit could not fix it: the manufacturer did (``escalate``)
+from_van           the part came from the engineer's van stock
 remote             fixed by the remote attempt (before any visit fixed it)
 counted            reported within the horizon (after warm-up): used in results
 response_hours,    the clocks of a commitment, elapsed hours (24x7) from report
@@ -200,6 +201,7 @@ def incident_table(
             "swap": columns["swap"],
             "remote": columns["remote"],
             "escalated": columns["escalated"],
+            "from_van": columns["from_van"],
             "counted": columns["counted"],
         }
     )

@@ -149,6 +149,10 @@ class ReplicationSummary:
     """Call-outs a year of each base's engineers on call."""
     on_call_busy: ById[float] | None = None
     """Busy hours a year of each base's engineers on call."""
+    van_requests: int = 0
+    """Visits that needed a part the engineer's van carries."""
+    van_filled: int = 0
+    """Of them, served from the van."""
 
 
 def summarise(
@@ -250,6 +254,8 @@ def summarise(
         inspections_done=outcome.inspections_done,
         still_open=outcome.still_open,
         callouts=ById(bases, [n / horizon_years(horizon) for n in outcome.callouts]),
+        van_requests=outcome.van_requests,
+        van_filled=outcome.van_filled,
         on_call_busy=ById(bases, [h / horizon_years(horizon) for h in outcome.on_call_busy_hours]),
         columns=columns if keep_incidents else None,
     )
@@ -778,6 +784,15 @@ class RunResult:
                 "bases": bases,
                 "desk": desk,
                 "remote": remote,
+                "vans": (
+                    {
+                        "fill_rate": proportion_ci(
+                            [r.van_filled for r in reps], [r.van_requests for r in reps], conf
+                        ).to_dict()
+                    }
+                    if any(b.van for b in s.base)
+                    else None
+                ),
                 "depots": depots,
                 "inspections": {
                     "done": mean_ci(

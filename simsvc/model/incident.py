@@ -60,6 +60,7 @@ from simsvc.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # the pools call back into the flow: import them for the hints only
     from simsvc.model.desk import AgentPool
+    from simsvc.model.vans import Vans
 
 
 class IncidentLog:
@@ -95,12 +96,21 @@ class IncidentLog:
         self.part = np.full(n, -1, np.int32)
         self.swap = np.zeros(n, bool)
         self.escalated = np.zeros(n, bool)
+        self.from_van = np.zeros(n, bool)
         self.remote = np.zeros(n, bool)
         self.part_ready = np.zeros(n, bool)
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every stamp column by name."""
-        names = (*self.FLOAT_COLUMNS, *self.INT_COLUMNS, "swap", "remote", "escalated", "counted")
+        names = (
+            *self.FLOAT_COLUMNS,
+            *self.INT_COLUMNS,
+            "swap",
+            "remote",
+            "escalated",
+            "from_van",
+            "counted",
+        )
         return {name: getattr(self, name) for name in names}
 
 
@@ -120,8 +130,15 @@ class IncidentFlow:
         dispatcher: Dispatcher,
         engineers: Engineers,
         depots: DepotNetwork,
+        vans: Vans | None = None,
+        depot_trip: Callable[[int, int], float] | None = None,
     ) -> None:
+        """``vans``: the engineers' van stock (None without any); ``depot_trip(site,
+        depot)``: planned hours between a site and a depot (for ``part_delivery``)."""
         self.env = env
+        self.vans = vans
+        self._delivery = scenario.travel.part_delivery
+        self._depot_trip = depot_trip or (lambda site, depot: 0.0)
         self.faults = faults
         self.draws = draws
         self.log = log
@@ -258,6 +275,14 @@ class IncidentFlow:
             else:
                 self._escalate(engineer, incident, work, vendor)
             return
+        vans = self.vans
+        carried = part != NO_PART and vans is not None and vans.carries(engineer, part)
+        if carried and vans is not None and vans.take(engineer, part):  # in the van: at hand
+            log.part[incident] = part
+            log.part_wait[incident] = 0.0
+            log.from_van[incident] = True
+            self._work(engineer, incident, work)
+            return
         wait, lateral = 0.0, None
         if part != NO_PART and home is not None and not depots.has_stock(home, part):
             lateral = depots.nearest_with_stock(home, part)
@@ -273,10 +298,19 @@ class IncidentFlow:
             depots.take(home, part)
             log.part[incident] = part
             log.depot[incident] = home
-            log.part_wait[incident] = 0.0
-            self._work(engineer, incident, work)
+            fetch = self._delivery_hours(incident, home)
+            log.part_wait[incident] = fetch
+            self._work(engineer, incident, fetch + work)
         else:
             self._wait_for_part(engineer, incident, part, home, lateral, wait)
+
+    def _delivery_hours(self, incident: int, depot: int) -> float:
+        """Hours for a part on hand at ``depot`` to reach the site: 0 (``instant``), the
+        planned trip (``courier``) or the engineer's round trip (``engineer``)."""
+        if self._delivery == "instant":
+            return 0.0
+        trip = self._depot_trip(self._site[incident], depot)
+        return trip if self._delivery == "courier" else 2 * trip
 
     def _escalate(self, engineer: int, incident: int, diagnosis: float, vendor: float) -> None:
         """Escalated to the manufacturer after the diagnosis (``diagnosis`` hours on site):

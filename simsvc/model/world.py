@@ -51,7 +51,7 @@ from simsvc.model.calendar import (
 )
 from simsvc.model.crews import Crew, crews_of
 from simsvc.model.demand import draw_bursts
-from simsvc.model.depots import DepotNetwork
+from simsvc.model.depots import DepotNetwork, nearest_depot_of_bases
 from simsvc.model.desk import AgentPool
 from simsvc.model.dispatch import Dispatcher, Inspection, Job
 from simsvc.model.draws import DrawBuffer, draw_incidents
@@ -62,6 +62,7 @@ from simsvc.model.feeds import Feed, call_at
 from simsvc.model.incident import IncidentFlow, IncidentLog
 from simsvc.model.inspections import InspectionVisits, inspection_plan
 from simsvc.model.travel import TravelNetwork
+from simsvc.model.vans import Vans
 from simsvc.scenario.schema import Scenario
 
 STREAMS: tuple[str, ...] = (
@@ -150,6 +151,8 @@ class ReplicationOutcome:
     base_shift_hours: list[float]
     on_call_busy_hours: list[float]
     callouts: list[int]
+    van_requests: int
+    van_filled: int
     desk_busy_hours: float
     desk_shift_hours: float
     remote_busy_hours: float
@@ -259,6 +262,8 @@ class World:
             repair=depot_streams(seed, "repair_shop", repairs),
             condemnation=depot_streams(seed, "condemnation", repairs),
         )
+        self.vans = _vans(env, scenario, crews, self.depots, self.window)
+        depot_place = n_sites + n_crews
         self.incidents = IncidentFlow(
             env,
             scenario,
@@ -271,6 +276,8 @@ class World:
             self.dispatcher,
             self.engineers,
             self.depots,
+            self.vans,
+            lambda site, depot: self.travel.hours(site, depot_place + depot),
         )
 
     # -- running ---------------------------------------------------------------------
@@ -352,6 +359,8 @@ class World:
             base_overtime_hours=overtime,
             on_call_busy_hours=on_call_busy,
             callouts=list(self.callouts),
+            van_requests=self.vans.requests if self.vans else 0,
+            van_filled=self.vans.filled if self.vans else 0,
             base_shift_hours=shift_hours,
             desk_busy_hours=self.desk.busy_hours if self.desk else 0.0,
             desk_shift_hours=desk_shift,
@@ -435,6 +444,28 @@ class World:
     def _soon(self, action: Callable[[], None]) -> None:
         """Run ``action`` after everything else due at this instant."""
         self.env.timeout(0.0).callbacks.append(lambda _: action())
+
+
+def _vans(
+    env: simpy.Environment,
+    scenario: Scenario,
+    crews: list[Crew],
+    depots: DepotNetwork,
+    window: tuple[float, float],
+) -> Vans | None:
+    """Every engineer's van stock (by part index), or None when no base has any."""
+    if not any(b.van for b in scenario.base):
+        return None
+    part = {p.id: k for k, p in enumerate(scenario.part)}
+    home = nearest_depot_of_bases(scenario)
+    stock, restock, depot_of = [], [], []
+    for crew in crews:
+        base = scenario.base[crew.base]
+        for _ in range(crew.engineers):
+            stock.append({part[p]: units for p, units in base.van.items()})
+            restock.append(base.van_restock)
+            depot_of.append(home[crew.base])
+    return Vans(env, stock, restock, depot_of, depots, window)
 
 
 def _job_classes(

@@ -101,6 +101,15 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
             )
     rosters = {r.id for r in s.roster}
     for i, b in enumerate(s.base):
+        for part in b.van:
+            if part not in parts:
+                yield _unknown(("base", i, "van", part), part, "part", parts)
+        if b.van and not s.depot:
+            yield Problem(
+                ("base", i, "van"),
+                "van stock is restocked from a depot, but the scenario has none (and visits"
+                " need no parts without depots)",
+            )
         if b.on_call is not None:
             for j, sid in enumerate(b.on_call.severities):
                 if sid not in severities:

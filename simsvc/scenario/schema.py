@@ -168,6 +168,8 @@ Location = Annotated[
     AfterValidator(_check_location),
 ]
 StockLevel = Annotated[int | str, BeforeValidator(_check_stock_level)]
+StockLevelUnits = Annotated[WholeNumber, Field(ge=0, le=1_000)]
+"""Units of a part (van stock: a whole number, no shares)."""
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _WORKWEEK: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
 Metric = Literal["response", "arrival", "resolution", "remote", "assigned", "visit"]
@@ -440,6 +442,14 @@ class Base(_Table):
         default=None,
         description="engineers on call outside the base's daily hours, for some severities",
     )
+    van: Annotated[dict[IdRef, StockLevelUnits], BeforeValidator(distinct_keys)] = Field(
+        default_factory=dict,
+        description="units of each part every engineer of the base carries in the van",
+    )
+    van_restock: Duration = Field(
+        default=24.0,
+        description="hours from the depot handing out a van's replacement to its being in the van",
+    )
     skills: list[Id] = Field(
         default_factory=list,
         description="skills its engineers have (they also take jobs that need none)",
@@ -635,6 +645,11 @@ class Travel(_Table):
     cv: Annotated[Number, Field(ge=0, le=5, allow_inf_nan=False)] = Field(
         default=0.25,
         description="coefficient of variation of each trip's time (lognormal, mean 1)",
+    )
+    part_delivery: Literal["instant", "courier", "engineer"] = Field(
+        default="instant",
+        description="how a part not in the van reaches the site from the depot: at hand,"
+        " by courier (the engineer waits), or the engineer drives to the depot and back",
     )
     lookahead: Annotated[Duration, Field(ge=0, le=24 * 7)] = Field(
         default=0.0,
