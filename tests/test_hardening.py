@@ -610,3 +610,14 @@ def test_a_range_of_one_bad_value_inside_valid_bounds_is_still_refused() -> None
     scenario = simsvc.load_scenario(SMALL)
     with pytest.raises(VaryError, match=r"base\[0\]\.engineers"):
         parse_axis("base.north.engineers=-1..3", scenario)
+
+
+@pytest.mark.parametrize("digits", [20, 400, 1000])
+def test_a_huge_whole_goal_is_refused_with_the_share_hint(digits: int) -> None:
+    """A goal of hundreds of nines is an int too large for a float: refused with the goal's
+    own message, never an OverflowError (found by the fuzz run)."""
+    text = (Path(__file__).parent / "data" / "small.toml").read_text("utf-8")
+    text = re.sub(r"goal = [0-9.]+", "goal = " + "9" * digits, text, count=1)
+    with pytest.raises(ScenarioError) as caught:
+        simsvc.parse_scenario(text, "huge.toml")
+    assert "write 0.95 for 95%" in str(caught.value)

@@ -147,8 +147,14 @@ def _share(value: object) -> object:
 def _goal(value: object) -> object:
     """A commitment's goal: a share, and a number above 1 says how to write a percentage."""
     value = _share(value)
-    if isinstance(value, int | float) and value > 1 and math.isfinite(value):
-        raise ValueError(f"a goal is a share between 0 and 1: write 0.95 for 95%, got {value:g}")
+    if (
+        isinstance(value, int | float)
+        and value > 1
+        and (isinstance(value, int) or math.isfinite(value))
+    ):
+        # an int of any size is finite; a huge one is not shown in full (nor as a float)
+        shown = f"{value:g}" if value < 1e15 else "a number above 1e15"
+        raise ValueError(f"a goal is a share between 0 and 1: write 0.95 for 95%, got {shown}")
     return value
 
 
