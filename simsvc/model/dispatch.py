@@ -110,6 +110,10 @@ class Dispatcher:
         self._callout = callout
         self._inspects = inspects
         self._radius = travel.radius_hours
+        self._special = (
+            classes is not None or math.isfinite(self._radius) or travel.travel.lookahead > 0
+        )
+        """Job classes, a radius or a look-ahead: dispatch by :meth:`_dispatch_by_skill`."""
         self.lookahead = travel.travel.lookahead
         """Hours a fault visit may wait for a nearer engineer about to be free (0: none)."""
         self._free_at: dict[int, tuple[float, int]] = {}  # busy engineer -> (free at, place)
@@ -286,16 +290,17 @@ class Dispatcher:
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""
-        if self._dispatching or not (self._any_faults() or self._inspections):
-            return  # a job that starts at once may call back in; or nothing waits
+        if self._dispatching:
+            return  # a job that starts at once may call back in
+        if not (self._faults or self._inspections or (self._skill_queues and self._any_faults())):
+            return  # nothing waits
         self._dispatching = True
         try:
             if self._clock is not None and self._clock() >= self._shifts_read_until:
                 self._read_board(self._clock())
-            scan = math.isfinite(self._radius) or self.lookahead > 0
-            if self._skill_of is not None or scan:
+            if self._special:
                 self._dispatch_by_skill()
-            while self._skill_of is None and not scan:
+            while not self._special:
                 job = self._head()
                 if job is None:
                     break

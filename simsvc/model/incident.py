@@ -161,6 +161,12 @@ class IncidentFlow:
         self._swap_time = [s.swap_time for s in scenario.severity]
         self._during_remote = [s.dispatch_during_remote for s in scenario.severity]
         self._vendor_visit = [s.vendor_visit for s in scenario.severity]
+        # per-incident flags as lists: read once per transition, quicker than numpy items
+        self._attempt = draws.attempt.tolist()
+        self._escalated = draws.escalated.tolist() if draws.escalated.any() else None
+        self._parallel = any(self._during_remote)
+        """Some severity sends the engineer during the remote attempt: a visit may find
+        the fault fixed remotely."""
         self.still_open = int(log.counted.sum())
         """Counted incidents not resolved yet."""
         self._all_closed: simpy.Event | None = None
@@ -189,7 +195,7 @@ class IncidentFlow:
         Returns the hours the desk agent stays busy on it: the remote attempt, when
         there is a desk and no remote tier to make it.
         """
-        if not self.draws.attempt[incident]:
+        if not self._attempt[incident]:
             self._dispatch(incident)
             return 0.0
         self.log.handover[incident] = self.env.now
@@ -245,7 +251,7 @@ class IncidentFlow:
         """Travelling: an engineer leaves for the site (``delay`` hours after the call, for
         one on call), with the part if it came back."""
         with_part = bool(self.log.part_ready[incident])
-        if math.isnan(self.log.assigned[incident]):
+        if not with_part:  # the first visit: the dispatch decision that sends an engineer
             self.log.assigned[incident] = self.env.now
         factors = self.draws.travel_second if with_part else self.draws.travel_first
         hours = delay + planned_hours * float(factors[incident])
@@ -257,7 +263,7 @@ class IncidentFlow:
     def _arrive(self, engineer: int, incident: int) -> None:
         """On site, first visit: repair, swap in a spare unit, or wait for a part."""
         log, now = self.log, self.env.now
-        if log.remote[incident] and log.resolution[incident] <= now:
+        if self._parallel and log.remote[incident] and log.resolution[incident] <= now:
             self.engineers.finish(engineer, self._site[incident])  # fixed remotely meanwhile
             return
         base = self.engineers.base_of[engineer]  # the engineer's crew
@@ -268,7 +274,7 @@ class IncidentFlow:
         part = int(self.draws.part[incident])
         home = self._home_depot[base]
         depots = self.depots
-        if self.draws.escalated[incident]:
+        if self._escalated is not None and self._escalated[incident]:
             vendor = float(self.draws.vendor[incident])
             if home is not None and self._should_swap(incident, home, now + work + vendor):
                 self._swap(engineer, incident, home)
@@ -364,7 +370,7 @@ class IncidentFlow:
     def _part_arrived(self, incident: int) -> None:
         """The part is in: queued again for a second visit (unless fixed remotely meanwhile)."""
         log = self.log
-        if log.remote[incident] and log.resolution[incident] <= self.env.now:
+        if self._parallel and log.remote[incident] and log.resolution[incident] <= self.env.now:
             return
         log.part_wait[incident] = self.env.now - log.arrival[incident]
         log.part_ready[incident] = True
@@ -377,13 +383,14 @@ class IncidentFlow:
     def _work(self, engineer: int, incident: int, hours: float) -> None:
         """Working on site for ``hours``, then resolved (the dispatcher is told when the
         engineer will be free, for its look-ahead)."""
-        self.dispatcher.expect_free(engineer, self.env.now + hours, self._site[incident])
+        if self.dispatcher.lookahead > 0:
+            self.dispatcher.expect_free(engineer, self.env.now + hours, self._site[incident])
         self._after(hours, lambda _: self._resolve(engineer, incident))
 
     def _resolve(self, engineer: int, incident: int) -> None:
         """Resolved on site: the engineer is free."""
         log, now = self.log, self.env.now
-        if log.remote[incident] and now < log.resolution[incident]:
+        if self._parallel and log.remote[incident] and now < log.resolution[incident]:
             log.remote[incident] = False  # the visit beat the remote attempt
         self._close(incident, now)
         self.engineers.finish(engineer, self._site[incident])

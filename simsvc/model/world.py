@@ -214,6 +214,7 @@ class World:
             else None,
             [c.on_call is None for c in crews] if any(c.on_call for c in crews) else None,
         )
+        self._any_on_call = any(c.on_call is not None for c in crews)
         self.callouts = [0] * n_bases
         """Call-outs of each base's engineers on call within the window."""
         returns_of_base = [
@@ -432,6 +433,9 @@ class World:
         self.engineers.set_out(engineer)
         if isinstance(job, Inspection):
             self.inspections.set_out(engineer, job, planned_hours)
+            return
+        if not self._any_on_call:
+            self.incidents.set_out(engineer, job, planned_hours)
             return
         crew = self.crews[self.dispatcher.engineer_base[engineer]]
         delay = 0.0
