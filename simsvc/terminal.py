@@ -377,12 +377,14 @@ RESOURCE_WORDS = {
         "engineers": "engineers at {base}",
         "desk": "desk agents",
         "remote": "remote engineers",
+        "people": "people (headcount)",
         "stock": "{part} at {depot}",
     },
     "zh": {
         "engineers": "{base}工程师",
         "desk": "服务台坐席",
         "remote": "远程工程师",
+        "people": "人员（人数）",
         "stock": "{depot}的{part}库存",
     },
 }
@@ -400,6 +402,10 @@ def plan_resource_rows(
         + [str(c["resources"]["engineers"][base]) for _, c in columns]
         for base in resources["engineers"]
     ]
+    if "people" in resources:  # the headcount the staff take (posts cost their people)
+        rows.append(
+            [words["people"]] + [f"{c['resources']['people']['total']:.1f}" for _, c in columns]
+        )
     if resources["desk_agents"] is not None:
         rows.append([words["desk"]] + [str(c["resources"]["desk_agents"]) for _, c in columns])
     if resources.get("remote_agents") is not None:

@@ -253,3 +253,12 @@ def test_the_planner_sizes_the_remote_tier_by_its_login_clock() -> None:
     assert result.plan.remote == 5
     assert result.to_dict()["plan"]["resources"]["remote_agents"] == 5
     assert result.cost()["remote"] == pytest.approx(5 * 8760 / 2000 * 200_000)
+    # the plan's headcount: its posts' people, remote engineers included (24x7: 4.38 each)
+    people = result.to_dict()["plan"]["resources"]["people"]
+    engineers = sum(result.plan.engineers) * 8760 / 2000
+    assert people["total"] == pytest.approx(engineers + 5 * 8760 / 2000)
+    from simsvc.terminal import plan_columns, plan_resource_rows
+
+    data = result.to_dict()
+    rows = plan_resource_rows(data, plan_columns(data))
+    assert any(row[0] == "people (headcount)" for row in rows)

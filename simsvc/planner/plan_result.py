@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simsvc.planner.candidates import Candidate, Evaluation, PlanSpace
+from simsvc.staffing import people, people_per_engineer
 
 
 @dataclass
@@ -43,10 +44,22 @@ class PlanResult:
             stock.setdefault(depot, {})[part] = level
         return {
             "engineers": {b.id: n for b, n in zip(scenario.base, candidate.engineers, strict=True)},
+            "people": self._people(candidate),
             "desk_agents": candidate.agents,
             "remote_agents": candidate.remote,
             "stock": stock,
         }
+
+    def _people(self, candidate: Candidate) -> dict[str, float]:
+        """The headcount a candidate's staff take (:mod:`simsvc.staffing`): per base, and
+        ``total`` with the desk and the remote tier."""
+        staff = people(self.space.scenario_for(candidate))
+        scenario = self.space.scenario
+        per_base = {
+            b.id: n * people_per_engineer(scenario, b)
+            for b, n in zip(scenario.base, candidate.engineers, strict=True)
+        }
+        return {**per_base, "total": staff["engineers"] + staff["desk"] + staff["remote"]}
 
     def _row(self, evaluation: Evaluation) -> dict[str, Any]:
         commitments = []
