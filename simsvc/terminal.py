@@ -164,6 +164,20 @@ def scenario_summary(scenario: Scenario) -> str:
         f"  {plural(len(s.base), 'base')} with {plural(engineers, 'engineer')};"
         f" desk: {desk}{remote}"
     )
+    rotas = {r.id: r for r in s.roster}
+    for b in s.base:  # people on rotas, and engineers on call
+        if b.roster is not None:
+            r = rotas[b.roster]
+            lines.append(
+                f"  base {b.id}: {plural(b.engineers, 'person', 'people')} on rota {r.id}"
+                f" ({r.shift}, {r.days_on} on and {r.days_off} off, {plural(r.crews, 'crew')},"
+                f" holidays {r.holidays})"
+            )
+        if b.on_call is not None:
+            lines.append(
+                f"  base {b.id}: {plural(b.on_call.engineers, 'engineer')} on call for"
+                f" {', '.join(b.on_call.severities)}, {format_hours(b.on_call.callout)} call-out"
+            )
     if s.depot:
         levels = base_stock(s)
         supply = supply_times(s, depot_courier_hours(s))
