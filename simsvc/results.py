@@ -504,6 +504,7 @@ class RunResult:
 
         rows = []
         staff = base_people(self.scenario)
+        rostered = rostered_hours_per_week(self.scenario)
         for b in self.scenario.base:
             u = self._share([r.base_utilization[b.id] for r in self.replications])
             overtime = mean_ci(
@@ -517,7 +518,7 @@ class RunResult:
                     "shift": b.shift,
                     "people": staff[b.id],
                     "roster": b.roster,
-                    "rostered_hours_per_week": rostered_hours_per_week(self.scenario, b),
+                    "rostered_hours_per_week": rostered[b.id],
                     "utilization": u.mean,
                     "ci_low": u.ci_low,
                     "ci_high": u.ci_high,
@@ -734,12 +735,13 @@ class RunResult:
                 entry[f"{metric}_hours"] = clock_summary(pooled)
             severities[severity.id] = entry
         staff = base_people(s)
+        rostered = rostered_hours_per_week(s)
         bases = {
             b.id: {
                 "engineers": b.engineers,
                 "people": staff[b.id],
                 "roster": b.roster,
-                "rostered_hours_per_week": rostered_hours_per_week(s, b),
+                "rostered_hours_per_week": rostered[b.id],
                 "on_call": self._on_call(b.id) if b.on_call else None,
                 "utilization": self._share([r.base_utilization[b.id] for r in reps]).to_dict(),
                 "overtime_hours_per_year": mean_ci(

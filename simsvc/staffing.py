@@ -32,20 +32,26 @@ HOURS_PER_YEAR = 8760.0
 HOURS_PER_WEEK = 168.0
 
 
-def people_per_post(scenario: Scenario, shift: str) -> float:
-    """People one post on ``shift`` takes (see the module doc); computed once per scenario
-    and shift."""
-    known = scenario.people_per_post_memo
-    info, staffing = scenario.scenario, scenario.staffing
+def shift_hours_per_year(scenario: Scenario, shift: str) -> float:
+    """On-shift hours of ``shift`` over the horizon, on the scenario's calendar, scaled to
+    a year; computed once per scenario and shift."""
+    known = scenario.shift_hours_memo
+    info = scenario.scenario
     # keyed by the objects it is computed from, which the scenario keeps alive: a copy
-    # with another calendar, staffing or horizon computes afresh
-    key = (shift, id(scenario.calendar), id(staffing), id(info))
+    # with another calendar or horizon computes afresh
+    key = (shift, id(scenario.calendar), id(info))
     if key not in known:
         calendar = WorkCalendar(scenario.calendar, info.warmup)
         hours = calendar.on_shift_hours(shift, info.warmup, info.warmup + info.horizon)
-        per_year = hours * HOURS_PER_YEAR / info.horizon
-        known[key] = per_year / (staffing.hours_per_year * (1.0 - staffing.shrinkage))
+        known[key] = hours * HOURS_PER_YEAR / info.horizon
     return known[key]
+
+
+def people_per_post(scenario: Scenario, shift: str) -> float:
+    """People one post on ``shift`` takes (see the module doc)."""
+    staffing = scenario.staffing
+    per_person = staffing.hours_per_year * (1.0 - staffing.shrinkage)
+    return shift_hours_per_year(scenario, shift) / per_person
 
 
 def people_per_engineer(scenario: Scenario, base: Base) -> float:
@@ -56,21 +62,20 @@ def people_per_engineer(scenario: Scenario, base: Base) -> float:
     return people_per_post(scenario, base.shift)
 
 
-def rostered_hours_per_week(scenario: Scenario, base: Base) -> float | None:
-    """On-shift hours a week of each person of a rostered base, on average over the horizon
-    (None for a base of posts, or one with nobody on its roster)."""
-    if base.roster is None or base.engineers == 0:
-        return None
-    info = scenario.scenario
-    calendar = WorkCalendar(scenario.calendar, info.warmup)
-    index = [b.id for b in scenario.base].index(base.id)
-    hours = sum(
-        crew.engineers
-        * calendar.on_shift_hours(crew.shift, info.warmup, info.warmup + info.horizon)
-        for crew in crews_of(scenario)
-        if crew.base == index
-    )
-    return hours / base.engineers / (info.horizon / HOURS_PER_WEEK)
+def rostered_hours_per_week(scenario: Scenario) -> dict[str, float | None]:
+    """On-shift hours a week of each person of each rostered base, on average over the
+    horizon, by base id (None for a base of posts, or one with nobody on its roster)."""
+    hours = [0.0] * len(scenario.base)
+    for crew in crews_of(scenario):
+        if crew.on_call is None:
+            hours[crew.base] += crew.engineers * shift_hours_per_year(scenario, crew.shift)
+    weeks_a_year = HOURS_PER_YEAR / HOURS_PER_WEEK
+    return {
+        b.id: (
+            hours[k] / b.engineers / weeks_a_year if b.roster is not None and b.engineers else None
+        )
+        for k, b in enumerate(scenario.base)
+    }
 
 
 def people(scenario: Scenario) -> dict[str, float]:

@@ -61,7 +61,7 @@ def test_four_on_four_off_puts_half_the_people_on_every_day() -> None:
     hour = np.arange(56 * 24) % 24
     assert (count[(hour >= 8) & (hour < 20)] == 4).all()
     assert (count[(hour < 8) | (hour >= 20)] == 0).all()
-    assert rostered_hours_per_week(scenario, scenario.base[0]) == pytest.approx(42.0)
+    assert rostered_hours_per_week(scenario)[scenario.base[0].id] == pytest.approx(42.0)
 
 
 def test_an_office_week_from_a_monday_is_monday_to_friday() -> None:
@@ -73,7 +73,7 @@ def test_an_office_week_from_a_monday_is_monday_to_friday() -> None:
     assert (count[weekday & (hour >= 9) & (hour < 17)] == 3).all()
     assert (count[weekday & ((hour < 9) | (hour >= 17))] == 0).all()
     assert (count[~weekday] == 0).all()
-    assert rostered_hours_per_week(scenario, scenario.base[0]) == pytest.approx(40.0)
+    assert rostered_hours_per_week(scenario)[scenario.base[0].id] == pytest.approx(40.0)
 
 
 def test_a_rota_that_takes_holidays_off_has_nobody_on_them() -> None:

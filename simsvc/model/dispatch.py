@@ -403,7 +403,7 @@ class Dispatcher:
                     if hours < best_hours:
                         best, best_hours = idle[-1], hours
         if not self.roaming:
-            if best_hours - self._callout_of(best) > self._radius:
+            if self._radius < math.inf and best_hours - self._callout_of(best) > self._radius:
                 return -1, math.inf  # nobody within the dispatch radius: the job waits
             return best, float(best_hours)
         latitudes = self.travel.latitudes
@@ -421,7 +421,7 @@ class Dispatcher:
                     hours = self.travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
-        if best_hours - self._callout_of(best) > self._radius:
+        if self._radius < math.inf and best_hours - self._callout_of(best) > self._radius:
             return -1, math.inf  # nobody within the dispatch radius: the job waits
         return best, float(best_hours)
 

@@ -825,7 +825,7 @@ class Scenario(_Table):
     """A whole scenario file. Build it with :func:`simsvc.load_scenario`."""
 
     _priorities: _Memo = PrivateAttr(default_factory=_Memo)
-    _people_per_post: dict[tuple[str, int, int, int], float] = PrivateAttr(default_factory=dict)
+    _shift_hours: dict[tuple[str, int, int], float] = PrivateAttr(default_factory=dict)
 
     scenario: ScenarioInfo = Field(description="name, simulated period and replications")
     calendar: Calendar = Field(
@@ -914,10 +914,10 @@ class Scenario(_Table):
         return evolve(self, changes)
 
     @property
-    def people_per_post_memo(self) -> dict[tuple[str, int, int, int], float]:
-        """People per post by shift, as :func:`simsvc.staffing.people_per_post` computed them
-        for this scenario (a private memo; variants start afresh)."""
-        return self._people_per_post
+    def shift_hours_memo(self) -> dict[tuple[str, int, int], float]:
+        """On-shift hours a year by shift, as :func:`simsvc.staffing.shift_hours_per_year`
+        computed them for this scenario (a private memo; variants start afresh)."""
+        return self._shift_hours
 
     def period_of(self, commitment: Commitment) -> Period:
         """The period a commitment is assessed over: its own, else ``[plan] period``."""
