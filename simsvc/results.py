@@ -76,13 +76,17 @@ class ById(Mapping[str, T], Generic[T]):
 @dataclass(frozen=True)
 class PartStock:
     """One part at one depot in one replication, over the counting window: the share of
-    requests served from stock at once (NaN without requests) and the time-average units
-    backordered, on hand and on order (``pipeline``)."""
+    requests served from stock at once (NaN without requests), the time-average units
+    backordered, on hand, on order (``pipeline``) and waiting for or in repair at the
+    depot's shop (``in_repair``, part of the pipeline), and the units it sent laterally to
+    other depots' bases a year."""
 
     fill_rate: float
     mean_backorders: float
     mean_on_hand: float
     mean_pipeline: float
+    mean_in_repair: float = 0.0
+    lateral_shipments_per_year: float = 0.0
 
 
 def part_stock(
@@ -92,8 +96,11 @@ def part_stock(
     backorder_hours: float,
     on_hand_hours: float,
     horizon: float,
+    repair_hours: float = 0.0,
+    lateral: int = 0,
 ) -> PartStock:
-    """A part's stock figures from the depot's counters (hours over a ``horizon`` of hours).
+    """A part's stock figures from the depot's counters (hours over a ``horizon`` of hours;
+    ``lateral``: units sent to other depots' bases over the horizon).
 
     Units on order come from the base-stock identity: on hand + on order - backorders
     = base stock ``level`` at every instant, so their time averages obey it too.
@@ -104,6 +111,8 @@ def part_stock(
         mean_backorders=backorders,
         mean_on_hand=on_hand,
         mean_pipeline=level - on_hand + backorders,
+        mean_in_repair=repair_hours / horizon,
+        lateral_shipments_per_year=lateral / horizon_years(horizon),
     )
 
 
@@ -153,6 +162,12 @@ class ReplicationSummary:
     """Visits that needed a part the engineer's van carries."""
     van_filled: int = 0
     """Of them, served from the van."""
+    mean_in_repair: ById[float] | None = None
+    """Time-average units waiting for or in repair at each depot's shop (all parts)."""
+    mean_repair_queue: ById[float] | None = None
+    """Time-average units waiting for a repair slot at each depot."""
+    lateral_shipments: ById[float] | None = None
+    """Units a year each depot sent laterally to other depots' bases (all parts)."""
 
 
 def summarise(
@@ -206,6 +221,8 @@ def summarise(
             outcome.depot_part_backorder_hours[j][k],
             outcome.depot_on_hand_hours[j][k],
             horizon,
+            outcome.depot_repair_hours[j][k],
+            outcome.depot_lateral[j][k],
         )
         for j, d in enumerate(scenario.depot)
         for k, p in enumerate(scenario.part)
@@ -249,6 +266,16 @@ def summarise(
             depots, [sum(parts[d, p.id].mean_pipeline for p in scenario.part) for d in depots]
         ),
         parts=parts,
+        mean_in_repair=ById(
+            depots, [sum(parts[d, p.id].mean_in_repair for p in scenario.part) for d in depots]
+        ),
+        mean_repair_queue=ById(
+            depots, [hours / horizon for hours in outcome.depot_repair_queue_hours]
+        ),
+        lateral_shipments=ById(
+            depots,
+            [sum(parts[d, p.id].lateral_shipments_per_year for p in scenario.part) for d in depots],
+        ),
         depot_requests=ById(depots, list(outcome.depot_requests)),
         depot_filled=ById(depots, list(outcome.depot_filled)),
         inspections_done=outcome.inspections_done,
@@ -399,6 +426,9 @@ DEPOT_COLUMNS = [
     "mean_pipeline",
     "pipeline_ci_low",
     "pipeline_ci_high",
+    "mean_in_repair",
+    "mean_repair_queue",
+    "lateral_shipments_per_year",
 ]
 """Columns of :meth:`RunResult.depots` (present also for a scenario without depots)."""
 
@@ -409,8 +439,11 @@ STOCK_COLUMNS = [
     "mean_backorders",
     "mean_on_hand",
     "mean_pipeline",
+    "mean_in_repair",
+    "lateral_shipments_per_year",
 ]
-"""Columns of :meth:`RunResult.stock`; the last four are means over the replications."""
+"""Columns of :meth:`RunResult.stock`; all but the first two are means over the
+replications (``lateral_shipments_per_year``: units a year sent to other depots' bases)."""
 
 
 @dataclass
@@ -576,6 +609,21 @@ class RunResult:
             "mean_pipeline": mean_ci(
                 [r.mean_pipeline[depot] for r in reps], conf, nonnegative=True
             ),
+            **{
+                key: mean_ci([values[depot] for values in series], conf, nonnegative=True)
+                for key, series in (
+                    ("mean_in_repair", [r.mean_in_repair for r in reps if r.mean_in_repair]),
+                    (
+                        "mean_repair_queue",
+                        [r.mean_repair_queue for r in reps if r.mean_repair_queue],
+                    ),
+                    (
+                        "lateral_shipments_per_year",
+                        [r.lateral_shipments for r in reps if r.lateral_shipments],
+                    ),
+                )
+                if series
+            },
         }
 
     def depots(self) -> pd.DataFrame:
@@ -606,6 +654,14 @@ class RunResult:
                     "mean_pipeline": pipeline.mean,
                     "pipeline_ci_low": pipeline.ci_low,
                     "pipeline_ci_high": pipeline.ci_high,
+                    **{
+                        key: e[key].mean if key in e else math.nan
+                        for key in (
+                            "mean_in_repair",
+                            "mean_repair_queue",
+                            "lateral_shipments_per_year",
+                        )
+                    },
                 }
             )
         index = pd.Index([d.id for d in self.scenario.depot], name="depot")
@@ -635,10 +691,37 @@ class RunResult:
                     "mean_backorders": float(np.mean([f.mean_backorders for f in figures])),
                     "mean_on_hand": float(np.mean([f.mean_on_hand for f in figures])),
                     "mean_pipeline": float(np.mean([f.mean_pipeline for f in figures])),
+                    "mean_in_repair": float(np.mean([f.mean_in_repair for f in figures])),
+                    "lateral_shipments_per_year": float(
+                        np.mean([f.lateral_shipments_per_year for f in figures])
+                    ),
                 }
             )
         table = pd.DataFrame(rows, columns=["depot", "part", *STOCK_COLUMNS])
         return table.set_index(["depot", "part"])
+
+    def _part_figures(self, depot: str) -> dict[str, dict[str, float]]:
+        """Per part at ``depot``: fill rate (NaN when never requested), mean backorders, on
+        hand, on order and in repair, and lateral shipments a year (means over the
+        replications)."""
+        figures: dict[str, dict[str, float]] = {}
+        for part in self.scenario.part:
+            stock = [r.parts[depot, part.id] for r in self.replications]
+            fills = [f.fill_rate for f in stock if not math.isnan(f.fill_rate)]
+            figures[part.id] = {
+                "fill_rate": float(np.mean(fills)) if fills else math.nan,
+                **{
+                    key: float(np.mean([getattr(f, key) for f in stock]))
+                    for key in (
+                        "mean_backorders",
+                        "mean_on_hand",
+                        "mean_pipeline",
+                        "mean_in_repair",
+                        "lateral_shipments_per_year",
+                    )
+                },
+            }
+        return figures
 
     def _on_call(self, base: str) -> dict[str, Any]:
         """A base's engineers on call: posts, call-outs and busy hours a year (intervals)."""
@@ -770,6 +853,7 @@ class RunResult:
                 "stock": {p.id: levels[d.id, p.id] for p in s.part},
                 "supplier": d.supplier,
                 **{key: e.to_dict() for key, e in self._depot_estimates(d.id).items()},
+                "parts": self._part_figures(d.id),
             }
             for d in s.depot
         }

@@ -126,6 +126,9 @@ def test_the_stream_names_are_append_only() -> None:
         "repair_shop",
         "condemnation",
         "escalation",
+        "diagnosis",
+        "no_fault_found",
+        "nff_time",
     )
     assert STREAMS[: len(pinned)] == pinned
     assert len(set(STREAMS)) == len(STREAMS)

@@ -108,6 +108,39 @@ def mmc_mean_queue(c: int, lam: float, mu: float) -> float:
     return erlang_c(c, a) * a / (c - a)
 
 
+def mmc_number_pmf(c: int, lam: float, mu: float, tol: float = 1e-14) -> np.ndarray:
+    """Stationary P(N = n) of the number in an M/M/c system (waiting and in service), for
+    n = 0, 1, ... until the tail left out is below ``tol``."""
+    a, rho = lam / mu, lam / (c * mu)
+    assert rho < 1, "the queue must be stable"
+    head = [1.0]
+    for n in range(1, c + 1):
+        head.append(head[-1] * a / n)
+    tail_count = c + int(math.log(tol) / math.log(rho)) + 1
+    weights = head + [head[-1] * rho ** (n - c) for n in range(c + 1, tail_count)]
+    # the geometric tail from c on sums to head[c] / (1 - rho)
+    total = sum(head[:c]) + head[c] / (1 - rho)
+    return np.asarray(weights) / total
+
+
+def mmc_mean_number(c: int, lam: float, mu: float) -> float:
+    """Mean number in an M/M/c system: L = Lq + lam / mu."""
+    return mmc_mean_queue(c, lam, mu) + lam / mu
+
+
+def mmc_fill_rate(c: int, lam: float, mu: float, stock: int) -> float:
+    """P(N <= S - 1): the share of requests a base stock ``S`` fills at once when the
+    units out are the number N in an M/M/c repair shop (arrivals see time averages)."""
+    return float(mmc_number_pmf(c, lam, mu)[:stock].sum())
+
+
+def mmc_backorders(c: int, lam: float, mu: float, stock: int) -> float:
+    """E[(N - S)+] with N the number in an M/M/c repair shop."""
+    pmf = mmc_number_pmf(c, lam, mu)
+    n = np.arange(len(pmf))
+    return float(np.sum(np.maximum(n - stock, 0) * pmf))
+
+
 def cobham_waits(c: int, mu: float, lams: Sequence[float]) -> list[float]:
     """Mean wait of each class of a non-preemptive priority M/M/c, equal service rates.
 

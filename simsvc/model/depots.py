@@ -42,8 +42,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import simpy
 
-from simsvc.model.draws import DrawBuffer
-from simsvc.model.echelons import forward_depots, repair_times, suppliers, supply_times
+from simsvc.model.draws import DrawBuffer, draw_buffers
+from simsvc.model.echelons import forward_depots, suppliers, supply_times
+from simsvc.model.repair import repair_shops
 from simsvc.model.travel import great_circle_km
 from simsvc.scenario.schema import Scenario
 
@@ -132,28 +133,6 @@ def base_stock(scenario: Scenario) -> dict[tuple[str, str], int]:
     return levels
 
 
-def _uniform(rng: np.random.Generator, size: int) -> np.ndarray:
-    return rng.uniform(size=size)
-
-
-def _draw_buffers(
-    samplers: Sequence[Callable[[np.random.Generator, int], np.ndarray] | None],
-    generators: Sequence[np.random.Generator | None],
-    what: str,
-) -> list[DrawBuffer | None]:
-    """One :class:`DrawBuffer` per depot that draws (``None`` where its sampler is)."""
-    streams = list(generators) or [None] * len(samplers)
-    buffers: list[DrawBuffer | None] = []
-    for depot, (sampler, rng) in enumerate(zip(samplers, streams, strict=True)):
-        if sampler is None:
-            buffers.append(None)
-        elif rng is None:
-            raise ValueError(f"depot {depot} draws from a {what} stream but has none")
-        else:
-            buffers.append(DrawBuffer(sampler, rng))
-    return buffers
-
-
 class LevelHours:
     """A level that changes by steps (units on hand, backorders) and its integral over the
     counting window (unit-hours); divided by the window's length, its time average."""
@@ -182,7 +161,8 @@ class DepotNetwork:
     """Stock on hand, resupply orders and backorders of every depot and part.
 
     Counters (over the counting window): ``requests`` and ``filled`` per depot and per
-    (depot, part) (a supplier's requests include its children's orders); unit-hours of
+    (depot, part) (a supplier's requests include its children's orders); ``lateral``
+    (units sent to other depots' bases) per (depot, part); unit-hours of
     backorders per depot (``backorder_hours``) and per (depot, part), and of units on hand
     per (depot, part) (``on_hand_hours``).
     """
@@ -197,12 +177,15 @@ class DepotNetwork:
         supply: Sequence[np.random.Generator | None] = (),
         repair: Sequence[np.random.Generator | None] = (),
         condemnation: Sequence[np.random.Generator | None] = (),
+        no_fault: Sequence[np.random.Generator | None] = (),
+        nff_time: Sequence[np.random.Generator | None] = (),
     ) -> None:
         """``resupply``: one generator per depot for its lead times, so that one depot's
         lead times do not depend on the order of the other depots' demand; likewise
-        ``supply`` for supply times from a supplier, ``repair`` for repair times and
-        ``condemnation`` for the draws that scrap failed units (``None`` for a depot that
-        does not draw them; empty when no depot does)."""
+        ``supply`` for supply times from a supplier, ``repair`` for repair times,
+        ``condemnation`` for the draws that scrap failed units, ``no_fault`` for those that
+        find no fault in a returned unit and ``nff_time`` for its test time (``None`` for a
+        depot that does not draw them; empty when no depot does)."""
         self.env = env
         self.part_index = {p.id: k for k, p in enumerate(scenario.part)}
         levels = base_stock(scenario)
@@ -219,23 +202,15 @@ class DepotNetwork:
         self._resupply_mean = [d.resupply.mean for d in scenario.depot]
         self.supplier = suppliers(scenario)
         times = supply_times(scenario, courier_hours)
-        self._supply = _draw_buffers(
+        self._supply = draw_buffers(
             [t.sample if t is not None else None for t in times], supply, "supply"
         )
         self._supply_mean = [t.mean if t is not None else 0.0 for t in times]
         self._repairable = [p.repairable for p in scenario.part]
-        self._condemnation = [p.condemnation for p in scenario.part]
-        repairs = repair_times(scenario)
-        self._repair = _draw_buffers(
-            [t.sample if t is not None else None for t in repairs], repair, "repair"
+        self.shops = repair_shops(
+            env, scenario, window, self._expect, repair, condemnation, no_fault, nff_time
         )
-        self._repair_mean = [t.mean if t is not None else 0.0 for t in repairs]
-        scraps = [_uniform if t is not None else None for t in repairs]
-        self._condemn = _draw_buffers(
-            scraps if any(self._condemnation) else [None] * len(repairs),
-            condemnation,
-            "condemnation",
-        )
+        """Each depot's repair shop (``None`` where it does not repair)."""
         # Tickets number the requests that wait at a depot, in queue order: a forward
         # depot's orders waiting at its supplier are known by their tickets there.
         self._issued = [[0 for _ in scenario.part] for _ in scenario.depot]
@@ -256,6 +231,8 @@ class DepotNetwork:
         self.requests = [0] * n
         self.filled = [0] * n
         self._backorders = [LevelHours(0, window) for _ in range(n)]
+        self.lateral = [[0 for _ in scenario.part] for _ in scenario.depot]
+        """Units sent from each depot to another depot's base (lateral supply), per part."""
         self.part_requests = [[0 for _ in scenario.part] for _ in scenario.depot]
         self.part_filled = [[0 for _ in scenario.part] for _ in scenario.depot]
         self._part_backorders = [[LevelHours(0, window) for _ in row] for row in self.levels]
@@ -295,6 +272,12 @@ class DepotNetwork:
         repair here, or its replacement is ordered (:meth:`_replace_failed`)."""
         self._remove(depot, part)
         self._replace_failed(depot, part)
+
+    def send_lateral(self, depot: int, part: int) -> None:
+        """Take a unit on hand at ``depot`` for another depot's base (lateral supply)."""
+        if self.window[0] <= self.env.now < self.window[1]:
+            self.lateral[depot][part] += 1
+        self.take(depot, part)
 
     def latest_arrival(self, depot: int, part: int) -> float:
         """When a request made now would get its unit (see :meth:`backorder`): at the latest
@@ -337,8 +320,8 @@ class DepotNetwork:
         beyond = ahead - len(due)
         if supplier is not None and beyond < len(upstream):
             place = upstream[beyond] - self._released[supplier][part]
-        elif self._repair[depot] is not None and self._repairable[part]:
-            return self.env.now + self._repair_mean[depot]
+        elif (shop := self.shops[depot]) is not None and self._repairable[part]:
+            return self.env.now + shop.expected_hours(part)
         elif supplier is None:
             return self.env.now + self._resupply_mean[depot]
         elif self.on_hand[supplier][part] > 0:
@@ -360,21 +343,11 @@ class DepotNetwork:
         self._on_hand[depot][part].change(self.env.now, -1)
 
     def _replace_failed(self, depot: int, part: int) -> None:
-        """A failed unit comes back to ``depot``: a repairable part is repaired here when the
-        depot repairs, unless condemned; else (and when condemned) a replacement is ordered."""
-        repair = self._repair[depot]
-        if repair is not None and self._repairable[part] and not self._condemned(depot, part):
-            self._expect(depot, part, self.env.now + repair.next())
-        else:
+        """A failed unit comes back to ``depot``: a repairable part goes to the depot's repair
+        shop when it has one; else (and when condemned there) a replacement is ordered."""
+        shop = self.shops[depot]
+        if shop is None or not self._repairable[part] or not shop.receive(part):
             self._order(depot, part)
-
-    def _condemned(self, depot: int, part: int) -> bool:
-        share = self._condemnation[part]
-        if share <= 0:
-            return False
-        draws = self._condemn[depot]
-        assert draws is not None, "a repairing depot draws condemnations"
-        return draws.next() < share
 
     def _order(self, depot: int, part: int) -> None:
         """Order a replacement unit: from outside, or from the depot's supplier."""
@@ -401,10 +374,12 @@ class DepotNetwork:
         assert supply is not None, "only a depot with a supplier is shipped to"
         self._expect(depot, part, self.env.now + supply.next())
 
-    def _expect(self, depot: int, part: int, arrival: float) -> None:
+    def _expect(self, depot: int, part: int, arrival: float) -> simpy.Event:
+        """A unit is due at ``depot`` at ``arrival`` (hours); the event when it arrives."""
         bisect.insort(self.due[depot][part], arrival)
         event = self.env.timeout(arrival - self.env.now)
         event.callbacks.append(lambda _: self._arrive(depot, part))
+        return event
 
     def _arrive(self, depot: int, part: int) -> None:
         self.due[depot][part].pop(0)
@@ -429,3 +404,6 @@ class DepotNetwork:
             backorders.accumulate(now)
             for level in (*self._part_backorders[depot], *self._on_hand[depot]):
                 level.accumulate(now)
+        for shop in self.shops:
+            if shop is not None:
+                shop.close()

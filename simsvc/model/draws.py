@@ -11,7 +11,7 @@ back to base, inspection trips) are taken one at a time from a :class:`DrawBuffe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,3 +135,26 @@ class DrawBuffer:
         value = self._values[self._next]
         self._next += 1
         return value
+
+
+def uniform(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` uniform draws on [0, 1) (a sampler for :class:`DrawBuffer`)."""
+    return rng.uniform(size=size)
+
+
+def draw_buffers(
+    samplers: Sequence[Callable[[np.random.Generator, int], np.ndarray] | None],
+    generators: Sequence[np.random.Generator | None],
+    what: str,
+) -> list[DrawBuffer | None]:
+    """One :class:`DrawBuffer` per depot that draws (``None`` where its sampler is)."""
+    streams = list(generators) or [None] * len(samplers)
+    buffers: list[DrawBuffer | None] = []
+    for depot, (sampler, rng) in enumerate(zip(samplers, streams, strict=True)):
+        if sampler is None:
+            buffers.append(None)
+        elif rng is None:
+            raise ValueError(f"depot {depot} draws from a {what} stream but has none")
+        else:
+            buffers.append(DrawBuffer(sampler, rng))
+    return buffers

@@ -64,7 +64,9 @@ def lead_time_hours(scenario: Scenario) -> list[list[float]]:
     """Mean hours per depot and part from a request until the unit taken is replaced, when
     the supplier is never out (what Palm's theorem takes): the mean supply time from the
     supplier, else the mean resupply time; for a repairable part at a depot that repairs,
-    the mix of the repair time and, for the condemned share, that replacement time."""
+    the mix of the test time (``nff_time``) for the no-fault-found share and, for the others,
+    of the repair time and, for the condemned share, that replacement time (the wait for a
+    repair slot is left out: a depot with ``repair_capacity`` may take longer)."""
     supply = supply_times(scenario, depot_courier_hours(scenario))
     repairs = repair_times(scenario)
     hours: list[list[float]] = []
@@ -73,8 +75,9 @@ def lead_time_hours(scenario: Scenario) -> list[list[float]]:
         row = []
         for part in scenario.part:
             if part.repairable and repair is not None:
-                scrap = part.condemnation
-                row.append((1 - scrap) * repair.mean + scrap * replace)
+                scrap, no_fault = part.condemnation, part.no_fault_found
+                found = (1 - scrap) * repair.mean + scrap * replace
+                row.append(no_fault * depot.nff_time.mean + (1 - no_fault) * found)
             else:
                 row.append(replace)
         hours.append(row)

@@ -359,7 +359,7 @@ class IncidentFlow:
         at the home depot. The engineer leaves and another visit brings the part."""
         self.log.part[incident] = part
         if lateral is not None:
-            self.depots.take(lateral, part)
+            self.depots.send_lateral(lateral, part)
             self.log.depot[incident] = lateral
             self._after(wait, lambda _: self._part_arrived(incident))
         else:

@@ -80,6 +80,9 @@ STREAMS: tuple[str, ...] = (
     "repair_shop",
     "condemnation",
     "escalation",
+    "diagnosis",
+    "no_fault_found",
+    "nff_time",
 )
 """Named random streams; each source of randomness draws only from its own.
 
@@ -90,9 +93,10 @@ stream at the end. A stream no longer drawn from keeps its place.
 ``tests/test_engine.py`` pins the names in order.
 
 Draws that belong to one depot or one base (resupply lead times, supply times from a
-supplier depot, repair times and condemnations of repairable parts, trips back to base)
-come from a child of their stream per depot or base (:func:`member_streams`), so that one
-depot's or base's demand does not shift another's draws.
+supplier depot, repair times, condemnations, no-fault-found draws and test times of
+repairable parts, trips back to base) come from a child of their stream per depot or
+base (:func:`member_streams`), so that one depot's or base's demand does not shift
+another's draws.
 """
 
 FOLLOW_UP_HOURS = 365 * 24.0
@@ -166,6 +170,12 @@ class ReplicationOutcome:
     depot_on_hand_hours: list[list[float]]
     inspections_done: int
     still_open: int
+    depot_repair_hours: list[list[float]]
+    """Unit-hours waiting for or in repair per (depot, part); 0 where a depot does not repair."""
+    depot_repair_queue_hours: list[float]
+    """Unit-hours waiting for a repair slot per depot."""
+    depot_lateral: list[list[int]]
+    """Units each depot sent laterally to another depot's base, per part."""
 
 
 class World:
@@ -253,6 +263,8 @@ class World:
             )
         resupply = member_streams(seed, "resupply", len(scenario.depot))
         repairs = [t is not None for t in repair_times(scenario)]
+        no_fault = any(p.repairable and p.no_fault_found > 0 for p in scenario.part)
+        testing = [repairs_here and no_fault for repairs_here in repairs]
         self.depots = DepotNetwork(
             env,
             scenario,
@@ -262,6 +274,8 @@ class World:
             supply=depot_streams(seed, "supply", [d.supplier is not None for d in scenario.depot]),
             repair=depot_streams(seed, "repair_shop", repairs),
             condemnation=depot_streams(seed, "condemnation", repairs),
+            no_fault=depot_streams(seed, "no_fault_found", testing),
+            nff_time=depot_streams(seed, "nff_time", testing),
         )
         self.vans = _vans(env, scenario, crews, self.depots, self.window)
         depot_place = n_sites + n_crews
@@ -376,6 +390,14 @@ class World:
             depot_on_hand_hours=self.depots.on_hand_hours,
             inspections_done=self.inspections.done,
             still_open=self.incidents.still_open,
+            depot_repair_hours=[
+                list(shop.repair_hours) if shop else [0.0] * len(scenario.part)
+                for shop in self.depots.shops
+            ],
+            depot_repair_queue_hours=[
+                shop.queue_hours if shop else 0.0 for shop in self.depots.shops
+            ],
+            depot_lateral=self.depots.lateral,
         )
 
     def _feed(self, times: list[float], deliver: Callable[[int], None]) -> None:

@@ -154,6 +154,14 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
                 " supply_time, so its resupply would never be used: remove it, or write the"
                 " time from the supplier as supply_time",
             )
+        if d.repair_time is None:
+            for key in ("repair_capacity", "nff_time"):
+                if getattr(d, key) != type(d).model_fields[key].default:
+                    yield Problem(
+                        ("depot", i, key),
+                        f"{key} belongs to the depot's repair shop, and the depot repairs"
+                        " nothing: give it a repair_time, or leave the key out",
+                    )
     yield from _supply_cycles(s)
     for i, p in enumerate(s.part):
         if p.condemnation > 0 and not p.repairable:
@@ -161,6 +169,12 @@ def cross_check(s: Scenario) -> Iterable[Problem]:
                 ("part", i, "condemnation"),
                 "condemnation is the share of failed units of a repairable part that are"
                 " scrapped; set repairable = true, or leave condemnation out",
+            )
+        if p.no_fault_found > 0 and not p.repairable:
+            yield Problem(
+                ("part", i, "no_fault_found"),
+                "no_fault_found is the share of returned units of a repairable part that"
+                " have no fault; set repairable = true, or leave no_fault_found out",
             )
     for i, site in enumerate(s.site):
         for kind in site.equipment:

@@ -293,6 +293,11 @@ class Severity(_Table):
         description="diagnosis and repair on site",
     )
     part_need: Share = Field(default=0.0, description="share of visits that need a spare part")
+    diagnosis_time: Distribution | None = Field(
+        default=None,
+        description="on site at a first visit that lacks the part, before the engineer leaves"
+        " and the part is ordered (default: none, the engineer leaves at once)",
+    )
     swap_after: PositiveDuration | None = Field(
         default=None,
         description="if the repair would end later than this from the report, swap in a spare"
@@ -468,7 +473,9 @@ class Depot(_Table):
     A depot with a ``supplier`` (another depot's id) is resupplied from that depot's
     stock, each unit ``supply_time`` hours after it leaves the supplier (default: the
     courier time between the two depots); a depot without one is resupplied after
-    ``resupply`` hours from an unlimited source (see :mod:`simsvc.model.depots`).
+    ``resupply`` hours from an unlimited source (see :mod:`simsvc.model.depots`). A depot
+    with a ``repair_time`` repairs failed repairable units in its shop, ``repair_capacity``
+    at once (see :mod:`simsvc.model.repair`).
     """
 
     id: Id = Field(description="the depot's id")
@@ -492,8 +499,19 @@ class Depot(_Table):
     )
     repair_time: Distribution | None = Field(
         default=None,
-        description="repair of a failed unit of a repairable part here (no repair queue);"
-        " without it failed units are replaced",
+        description="repair of a failed unit of a repairable part here; without it failed"
+        " units are replaced",
+    )
+    repair_capacity: Annotated[WholeNumber | None, Field(ge=1, le=100_000)] = Field(
+        default=None,
+        description="units the repair shop repairs at once; more wait first come, first"
+        " served (default: no limit)",
+        json_schema_extra={"unit": "units"},
+    )
+    nff_time: Distribution = Field(
+        default=Constant(value=24.0),
+        description="a returned unit with no fault found: from its return to back in stock"
+        " (tested, not repaired)",
     )
 
 
@@ -502,7 +520,9 @@ class Part(_Table):
 
     A ``repairable`` part's failed unit goes back to the depot that gave the good one and,
     where that depot has a ``repair_time``, is repaired there and returns to its stock; a
-    ``condemnation`` share of failed units is scrapped and replaced as a consumable is.
+    ``condemnation`` share of failed units is scrapped and replaced as a consumable is. A
+    ``no_fault_found`` share of returned units has no fault: tested, it is back in stock
+    after the depot's ``nff_time``.
     """
 
     id: Id = Field(description="referenced by stock, equipment parts and spare_unit")
@@ -515,7 +535,13 @@ class Part(_Table):
         default=False, description="a failed unit goes back to the depot that gave the good one"
     )
     condemnation: Share = Field(
-        default=0.0, description="share of failed repairable units scrapped and replaced"
+        default=0.0,
+        description="share of failed repairable units (with a fault found) scrapped and replaced",
+    )
+    no_fault_found: Share = Field(
+        default=0.0,
+        description="share of returned repairable units with no fault: back in stock after"
+        " the depot's nff_time, never repaired nor condemned",
     )
 
 
