@@ -31,6 +31,8 @@ class IncidentDraws:
     ``attempt``: both compare one uniform draw with the two shares); ``remote_time``: hours
     of the attempt, whether it succeeds or not. ``escalated``: the visit cannot fix it and it
     goes to the manufacturer, who fixes it ``vendor`` hours after the diagnosis.
+    ``diagnosis``: hours on site at a first visit that lacks the part (0 without
+    ``diagnosis_time``).
     """
 
     handle: np.ndarray
@@ -43,6 +45,7 @@ class IncidentDraws:
     travel_second: np.ndarray
     escalated: np.ndarray
     vendor: np.ndarray
+    diagnosis: np.ndarray
 
 
 def draw_incidents(
@@ -83,6 +86,13 @@ def draw_incidents(
             mine = severity == j
             escalated[mine] = escalate_u[mine] < sev.escalate
             vendor[mine] = sev.vendor_time.sample(rng, int(mine.sum()))
+    diagnosis = np.zeros(n)
+    if any(sev.diagnosis_time is not None for sev in scenario.severity):
+        rng = streams["diagnosis"]
+        for j, sev in enumerate(scenario.severity):
+            if sev.diagnosis_time is not None:
+                mine = severity == j
+                diagnosis[mine] = sev.diagnosis_time.sample(rng, int(mine.sum()))
     needs = need_u < part_share
     if scenario.depot:
         for k, equipment in enumerate(scenario.equipment):
@@ -105,6 +115,7 @@ def draw_incidents(
         travel_second=trip_factors[n:],
         escalated=escalated,
         vendor=vendor,
+        diagnosis=diagnosis,
     )
 
 

@@ -6,8 +6,10 @@ Each incident goes through these states (the arrows are the transitions)::
                                                           -> queued for dispatch (failed)
                                         -> queued for dispatch -> assigned, travelling
     on site -> repairing -> resolved
-            -> swapping in a spare unit -> resolved
-            -> waiting for a part -> queued again -> travelling with the part
+            -> swapping in a spare unit (after a courier, for a unit from another
+               depot) -> resolved
+            -> diagnosing (when the part is not at hand) -> repairing -> resolved
+               -> waiting for a part -> queued again -> travelling with the part
                -> repairing -> resolved
 
 Without a desk a report is answered at once. A remote attempt waits for a remote
@@ -31,6 +33,7 @@ not a process per incident):
 ``_arrive``                 travelling -> on site -> repairing | swapping | waiting
                             | escalated to the manufacturer (``_escalate``)
 ``_swap``                   on site -> swapping in a spare unit
+``_draw_part``              on site, diagnosed -> repairing | waiting for a part
 ``_wait_for_part``          on site -> waiting for a part (the engineer leaves)
 ``_part_arrived``           waiting for a part -> queued again
 ``_repair``                 travelling with the part -> repairing
@@ -46,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import simpy
@@ -112,6 +115,15 @@ class IncidentLog:
             "counted",
         )
         return {name: getattr(self, name) for name in names}
+
+
+class SpareSource(NamedTuple):
+    """Where the spare unit of a swap comes from: the engineer's van, the home depot, or
+    another depot by courier (``hours`` from it to the home depot; 0 for the others)."""
+
+    van: bool
+    depot: int | None
+    hours: float
 
 
 class IncidentFlow:
@@ -276,8 +288,9 @@ class IncidentFlow:
         depots = self.depots
         if self._escalated is not None and self._escalated[incident]:
             vendor = float(self.draws.vendor[incident])
-            if home is not None and self._should_swap(incident, home, now + work + vendor):
-                self._swap(engineer, incident, home)
+            spare = self._should_swap(engineer, incident, home, now + work + vendor)
+            if spare is not None:
+                self._swap(engineer, incident, spare)
             else:
                 self._escalate(engineer, incident, work, vendor)
             return
@@ -289,25 +302,42 @@ class IncidentFlow:
             log.from_van[incident] = True
             self._work(engineer, incident, work)
             return
-        wait, lateral = 0.0, None
-        if part != NO_PART and home is not None and not depots.has_stock(home, part):
-            lateral = depots.nearest_with_stock(home, part)
-            if lateral is not None:
-                wait = float(depots.courier_hours[lateral][home])
-            else:
-                wait = depots.latest_arrival(home, part) - now
-        if home is not None and self._should_swap(incident, home, now + wait + work):
-            self._swap(engineer, incident, home)
+        missing = part != NO_PART and home is not None and not depots.has_stock(home, part)
+        diagnosis = float(self.draws.diagnosis[incident]) if missing else 0.0
+        wait = self._part_wait(part, home)[1] if missing and home is not None else 0.0
+        spare = self._should_swap(engineer, incident, home, now + diagnosis + wait + work)
+        if spare is not None:
+            self._swap(engineer, incident, spare)
         elif part == NO_PART or home is None:
             self._work(engineer, incident, work)
-        elif depots.request(home, part):
+        elif diagnosis > 0:
+            self._after(diagnosis, lambda _: self._draw_part(engineer, incident, part, home))
+        else:
+            self._draw_part(engineer, incident, part, home)
+
+    def _part_wait(self, part: int, home: int) -> tuple[int | None, float]:
+        """For a part the home depot is out of: the nearest depot with one on hand and its
+        courier hours to the home depot, else ``None`` and the hours until the home depot's
+        next unit should arrive."""
+        depots = self.depots
+        lateral = depots.nearest_with_stock(home, part)
+        if lateral is not None:
+            return lateral, float(depots.courier_hours[lateral][home])
+        return None, depots.latest_arrival(home, part) - self.env.now
+
+    def _draw_part(self, engineer: int, incident: int, part: int, home: int) -> None:
+        """The part is asked for at the home depot (after the diagnosis, when it had none on
+        hand at the arrival): taken and the repair done on this visit, or waited for."""
+        depots, log = self.depots, self.log
+        if depots.request(home, part):
             depots.take(home, part)
             log.part[incident] = part
             log.depot[incident] = home
             fetch = self._delivery_hours(incident, home)
-            log.part_wait[incident] = fetch
-            self._work(engineer, incident, fetch + work)
+            log.part_wait[incident] = self.env.now - log.arrival[incident] + fetch
+            self._work(engineer, incident, fetch + float(self.draws.onsite[incident]))
         else:
+            lateral, wait = self._part_wait(part, home)
             self._wait_for_part(engineer, incident, part, home, lateral, wait)
 
     def _delivery_hours(self, incident: int, depot: int) -> float:
@@ -330,27 +360,70 @@ class IncidentFlow:
         else:
             self._after(diagnosis + vendor, lambda _: self._resolve(engineer, incident))
 
-    def _should_swap(self, incident: int, home: int, repair_end: float) -> bool:
-        """The swap rule: the repair would end past ``swap_after`` and a spare unit is at hand."""
+    def _should_swap(
+        self, engineer: int, incident: int, home: int | None, repair_end: float
+    ) -> SpareSource | None:
+        """The swap rule: the repair would end past ``swap_after``, a spare unit can be had
+        (:meth:`_spare_source`) and swapping it in, after its courier if it comes from
+        another depot, would end sooner. Returns where the unit would come from."""
         severity = self.faults.severity[incident]
         limit = self._swap_after[severity]
         unit = self._spare_unit[self.faults.equipment[incident]]
         if unit == NO_PART or math.isinf(limit):
-            return False
-        late = repair_end - self.log.report[incident] > limit
-        quicker = self.env.now + self._swap_time[severity] < repair_end
-        return bool(late and quicker and self.depots.has_stock(home, unit))
+            return None
+        if not repair_end - self.log.report[incident] > limit:
+            return None
+        spare = self._spare_source(engineer, unit, home)
+        if spare is None or not self.env.now + spare.hours + self._swap_time[severity] < repair_end:
+            return None
+        return spare
 
-    def _swap(self, engineer: int, incident: int, home: int) -> None:
-        """Swapping: a spare unit from the home depot goes in; the faulty one goes to repair."""
+    def _spare_source(self, engineer: int, unit: int, home: int | None) -> SpareSource | None:
+        """Where a spare unit comes from, through the same chain as a part: the engineer's
+        van, else the home depot, else the nearest other depot with one on hand (by courier
+        to the home depot, as lateral supply); None when none has one."""
+        vans, depots = self.vans, self.depots
+        if vans is not None and vans.has(engineer, unit):
+            return SpareSource(van=True, depot=None, hours=0.0)
+        if home is None:
+            return None
+        if depots.has_stock(home, unit):
+            return SpareSource(van=False, depot=home, hours=0.0)
+        lateral = depots.nearest_with_stock(home, unit)
+        if lateral is None:
+            return None
+        return SpareSource(
+            van=False, depot=lateral, hours=float(depots.courier_hours[lateral][home])
+        )
+
+    def _swap(self, engineer: int, incident: int, spare: SpareSource) -> None:
+        """Swapping: a spare unit goes in (the engineer waits on site for a courier from
+        another depot) and is replaced as a part is: reordered for the van, or the faulty
+        unit goes back to the depot that gave the good one (to repair, if repairable)."""
         unit = self._spare_unit[self.faults.equipment[incident]]
-        self.depots.request(home, unit)
-        self.depots.take(home, unit)
         log = self.log
+        home = self._home_depot[self.engineers.base_of[engineer]]
+        vans = self.vans
+        if vans is not None and vans.carries(engineer, unit):
+            took = vans.take(engineer, unit)  # counted in the van's fill rate either way
+            assert took == spare.van, "the van had the unit the swap rule saw"
+        if spare.van:
+            log.from_van[incident] = True
+        elif spare.depot == home:
+            assert home is not None
+            self.depots.request(home, unit)
+            self.depots.take(home, unit)
+            log.depot[incident] = home
+        else:
+            assert home is not None and spare.depot is not None
+            self.depots.request(home, unit)
+            self.depots.send_lateral(spare.depot, unit)
+            log.depot[incident] = spare.depot
+            log.part_wait[incident] = spare.hours
         log.swap[incident] = True
-        log.depot[incident] = home
         log.part[incident] = unit
-        self._work(engineer, incident, self._swap_time[self.faults.severity[incident]])
+        hours = spare.hours + self._swap_time[self.faults.severity[incident]]
+        self._work(engineer, incident, hours)
 
     def _wait_for_part(
         self, engineer: int, incident: int, part: int, home: int, lateral: int | None, wait: float

@@ -49,6 +49,10 @@ class Vans:
         """Whether the engineer's van is meant to carry the part (empty or not)."""
         return part in self.on_hand[engineer]
 
+    def has(self, engineer: int, part: int) -> bool:
+        """Whether the engineer's van has a unit of the part now."""
+        return self.on_hand[engineer].get(part, 0) > 0
+
     def take(self, engineer: int, part: int) -> bool:
         """A visit needs ``part``: take it from the van if there is one (and reorder it);
         return whether there was."""
