@@ -14,7 +14,8 @@ dispatch           when the incident joined the dispatch queue (empty if fixed
                    remotely without one)
 arrival            when the first engineer arrived (empty if fixed remotely)
 part_wait          hours waited for a part after arrival (0 if at hand, empty
-                   if no part was needed)
+                   if no part was needed; a first visit's diagnosis included; for
+                   a swap, the courier of a unit from another depot, else empty)
 resolution         when service was restored (empty if still open at the end)
 handover           when the desk handed it over for a remote attempt (empty if none)
 remote_start       when the remote attempt began (a remote engineer logged in)
@@ -23,7 +24,7 @@ engineer, base     who went (engineer number, base id)
 depot, part        the depot that supplied the part or spare unit, and its id
 swap               a spare unit was swapped in (the ``swap_after`` rule)
 escalated          the visit could not fix it: the manufacturer did (``escalate``)
-from_van           the part came from the engineer's van stock
+from_van           the part or spare unit came from the engineer's van stock
 remote             fixed by the remote attempt (before any visit fixed it)
 counted            reported within the horizon (after warm-up): used in results
 response_hours,    the clocks of a commitment, elapsed hours (24x7) from report
