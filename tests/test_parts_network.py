@@ -20,8 +20,11 @@ RESUPPLY = 100.0
 DIAGNOSIS = 1.5
 
 
-def diagnosis_scenario(diagnosis: str | None, engineers: int = 1) -> simsvc.Scenario:
-    """Every visit needs a part the depot never has on hand: every first visit lacks it."""
+def diagnosis_scenario(
+    diagnosis: str | None, engineers: int = 1, stock: int = 0, resupply: float = RESUPPLY
+) -> simsvc.Scenario:
+    """Every visit needs a part; with no stock the depot never has it on hand, and every
+    first visit lacks it."""
     key = f"diagnosis_time = {diagnosis}" if diagnosis else ""
     return simsvc.parse_scenario(f"""
 [scenario]
@@ -48,8 +51,8 @@ engineers = {engineers}
 [[depot]]
 id = "store"
 location = [30.0, 114.0]
-stock = {{ psu = 0 }}
-resupply = "{RESUPPLY:g}h"
+stock = {{ psu = {stock} }}
+resupply = "{resupply:g}h"
 
 [[part]]
 id = "psu"
@@ -80,6 +83,22 @@ def test_a_first_visit_without_the_part_diagnoses_then_orders_it() -> None:
     plain = simsvc.simulate(diagnosis_scenario(None), 5).columns
     seen = ~np.isnan(plain["arrival"])
     np.testing.assert_allclose(plain["part_wait"][seen], RESUPPLY, atol=1e-9)
+
+
+def test_a_unit_that_arrives_during_the_diagnosis_is_used_on_this_visit() -> None:
+    """One unit in stock, back 2 h after it is taken: a visit that finds the depot out
+    asks again after its 1.5 h diagnosis; when the unit is back by then, the repair is
+    done on this visit (part wait = the diagnosis), else it waits for the unit."""
+    c = simsvc.simulate(diagnosis_scenario(CONSTANT_DIAGNOSIS, stock=1, resupply=2.0), 5).columns
+    seen = ~np.isnan(c["arrival"])
+    wait = c["part_wait"][seen]
+    at_hand = np.isclose(wait, 0.0, atol=1e-9)
+    after_diagnosis = np.isclose(wait, DIAGNOSIS, atol=1e-9)
+    waited = wait > DIAGNOSIS + 1e-9
+    assert at_hand.sum() > 100 and after_diagnosis.sum() > 3 and waited.sum() > 3
+    assert (at_hand | after_diagnosis | waited).all()
+    # a wait never exceeds the diagnosis plus the 2 h resupply of the unit it waits for
+    assert wait.max() <= DIAGNOSIS + 2.0 + 1e-9
 
 
 def test_the_engineer_stays_on_site_for_the_diagnosis() -> None:

@@ -3,7 +3,8 @@
 At the first visit (``IncidentFlow._arrive``), a unit is swapped when the severity has
 ``swap_after``, the equipment has a ``spare_unit``, the repair would end (arrival +
 estimated part wait + on-site work) later than report + ``swap_after``, swapping would
-be quicker, and the spare unit is in stock at the engineer's home depot. A swap
+be quicker, and a spare unit can be had: here from the engineer's home depot, the only
+one (the van and lateral supply of spare units: ``test_parts_network.py``). A swap
 resolves the incident at arrival + ``swap_time``.
 
 The scenarios here make the on-site work constant (3 h) and spread the sites around
