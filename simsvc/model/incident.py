@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -59,6 +59,7 @@ from simsvc.model.dispatch import Dispatcher
 from simsvc.model.draws import NO_PART, IncidentDraws
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream
+from simsvc.model.sourcing import Sourcing, SpareSource
 from simsvc.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # the pools call back into the flow: import them for the hints only
@@ -117,15 +118,6 @@ class IncidentLog:
         return {name: getattr(self, name) for name in names}
 
 
-class SpareSource(NamedTuple):
-    """Where the spare unit of a swap comes from: the engineer's van, the home depot, or
-    another depot by courier (``hours`` from it to the home depot; 0 for the others)."""
-
-    van: bool
-    depot: int | None
-    hours: float
-
-
 class IncidentFlow:
     """Moves every incident from its report to its resolution (times in hours)."""
 
@@ -159,6 +151,7 @@ class IncidentFlow:
         self.dispatcher = dispatcher
         self.engineers = engineers
         self.depots = depots
+        self.sourcing = Sourcing(depots, vans, lambda: self.env.now)
         priority = [scenario.priority_of(s.id) for s in scenario.severity]
         self._priority = [priority[j] for j in faults.severity.tolist()]
         self._site = faults.site.tolist()
@@ -304,26 +297,18 @@ class IncidentFlow:
             return
         missing = part != NO_PART and home is not None and not depots.has_stock(home, part)
         diagnosis = float(self.draws.diagnosis[incident]) if missing else 0.0
-        wait = self._part_wait(part, home)[1] if missing and home is not None else 0.0
+        wait = self.sourcing.part_wait(part, home)[1] if missing and home is not None else 0.0
         spare = self._should_swap(engineer, incident, home, now + diagnosis + wait + work)
         if spare is not None:
             self._swap(engineer, incident, spare)
         elif part == NO_PART or home is None:
             self._work(engineer, incident, work)
-        elif diagnosis > 0:
+        elif diagnosis > 0:  # its end is known: the dispatcher's look-ahead may count on it
+            if self.dispatcher.lookahead > 0:
+                self.dispatcher.expect_free(engineer, now + diagnosis, self._site[incident])
             self._after(diagnosis, lambda _: self._draw_part(engineer, incident, part, home))
         else:
             self._draw_part(engineer, incident, part, home)
-
-    def _part_wait(self, part: int, home: int) -> tuple[int | None, float]:
-        """For a part the home depot is out of: the nearest depot with one on hand and its
-        courier hours to the home depot, else ``None`` and the hours until the home depot's
-        next unit should arrive."""
-        depots = self.depots
-        lateral = depots.nearest_with_stock(home, part)
-        if lateral is not None:
-            return lateral, float(depots.courier_hours[lateral][home])
-        return None, depots.latest_arrival(home, part) - self.env.now
 
     def _draw_part(self, engineer: int, incident: int, part: int, home: int) -> None:
         """The part is asked for at the home depot (after the diagnosis, when it had none on
@@ -337,7 +322,7 @@ class IncidentFlow:
             log.part_wait[incident] = self.env.now - log.arrival[incident] + fetch
             self._work(engineer, incident, fetch + float(self.draws.onsite[incident]))
         else:
-            lateral, wait = self._part_wait(part, home)
+            lateral, wait = self.sourcing.part_wait(part, home)
             self._wait_for_part(engineer, incident, part, home, lateral, wait)
 
     def _delivery_hours(self, incident: int, depot: int) -> float:
@@ -364,7 +349,7 @@ class IncidentFlow:
         self, engineer: int, incident: int, home: int | None, repair_end: float
     ) -> SpareSource | None:
         """The swap rule: the repair would end past ``swap_after``, a spare unit can be had
-        (:meth:`_spare_source`) and swapping it in, after its courier if it comes from
+        (:meth:`Sourcing.spare`) and swapping it in, after its courier if it comes from
         another depot, would end sooner. Returns where the unit would come from."""
         severity = self.faults.severity[incident]
         limit = self._swap_after[severity]
@@ -373,53 +358,25 @@ class IncidentFlow:
             return None
         if not repair_end - self.log.report[incident] > limit:
             return None
-        spare = self._spare_source(engineer, unit, home)
+        spare = self.sourcing.spare(engineer, unit, home)
         if spare is None or not self.env.now + spare.hours + self._swap_time[severity] < repair_end:
             return None
         return spare
-
-    def _spare_source(self, engineer: int, unit: int, home: int | None) -> SpareSource | None:
-        """Where a spare unit comes from, through the same chain as a part: the engineer's
-        van, else the home depot, else the nearest other depot with one on hand (by courier
-        to the home depot, as lateral supply); None when none has one."""
-        vans, depots = self.vans, self.depots
-        if vans is not None and vans.has(engineer, unit):
-            return SpareSource(van=True, depot=None, hours=0.0)
-        if home is None:
-            return None
-        if depots.has_stock(home, unit):
-            return SpareSource(van=False, depot=home, hours=0.0)
-        lateral = depots.nearest_with_stock(home, unit)
-        if lateral is None:
-            return None
-        return SpareSource(
-            van=False, depot=lateral, hours=float(depots.courier_hours[lateral][home])
-        )
 
     def _swap(self, engineer: int, incident: int, spare: SpareSource) -> None:
         """Swapping: a spare unit goes in (the engineer waits on site for a courier from
         another depot) and is replaced as a part is: reordered for the van, or the faulty
         unit goes back to the depot that gave the good one (to repair, if repairable)."""
         unit = self._spare_unit[self.faults.equipment[incident]]
-        log = self.log
         home = self._home_depot[self.engineers.base_of[engineer]]
-        vans = self.vans
-        if vans is not None and vans.carries(engineer, unit):
-            took = vans.take(engineer, unit)  # counted in the van's fill rate either way
-            assert took == spare.van, "the van had the unit the swap rule saw"
-        if spare.van:
+        self.sourcing.take_spare(engineer, unit, home, spare)
+        log = self.log
+        if spare.depot is None:
             log.from_van[incident] = True
-        elif spare.depot == home:
-            assert home is not None
-            self.depots.request(home, unit)
-            self.depots.take(home, unit)
-            log.depot[incident] = home
         else:
-            assert home is not None and spare.depot is not None
-            self.depots.request(home, unit)
-            self.depots.send_lateral(spare.depot, unit)
             log.depot[incident] = spare.depot
-            log.part_wait[incident] = spare.hours
+            if spare.depot != home:  # by courier from another depot
+                log.part_wait[incident] = spare.hours
         log.swap[incident] = True
         log.part[incident] = unit
         hours = spare.hours + self._swap_time[self.faults.severity[incident]]
