@@ -329,3 +329,14 @@ def test_repair_capacity_must_be_a_positive_whole_number() -> None:
     with pytest.raises(ScenarioError, match="repair_capacity"):
         scenario.evolve({"depot.far.repair_capacity": 0})
     assert scenario.evolve({"depot.far.repair_capacity": 2}).depot[1].repair_capacity == 2
+
+
+def test_a_sweep_varies_the_repair_capacity() -> None:
+    """``depot.<id>.repair_capacity`` is a sweep axis of whole numbers, checked like a file."""
+    from simsvc.scenario.variation import VaryError, parse_axis, vary
+
+    scenario = swap_network(home_units=0, repairable=True)
+    axis = parse_axis("depot.far.repair_capacity=1..3", scenario)
+    assert [vary(scenario, [axis], [v]).depot[1].repair_capacity for v in axis.values] == [1, 2, 3]
+    with pytest.raises(VaryError, match=r"depot\[0\]\.repair_capacity"):
+        parse_axis("depot.home.repair_capacity=2", scenario)  # home repairs nothing

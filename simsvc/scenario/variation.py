@@ -6,6 +6,7 @@ A sweep axis is written ``PATH=VALUES``, the way ``simsvc sweep --vary`` takes i
     depot.central.stock.psu=0,2,4        a list ("15%" is a share of the installed units)
     depot.central.resupply=7d,14d        a duration: constant resupply time (also
                                          supply_time, repair_time)
+    depot.central.repair_capacity=1..4   units the depot's repair shop repairs at once
     travel.speed_kmh=30,40               travel.speed_kmh | road_factor | cv
     commitment[0].within=2h,4h           commitment[<i>].within | goal
     severity.L1.swap_after=4h,8h         severity.<id>.priority | remote_fix | part_need |
@@ -47,7 +48,7 @@ PATHS = (
     "desk.agents",
     "desk.shift",
     "depot.<id>.stock.<part>",
-    "depot.<id>.resupply|supply_time|repair_time",
+    "depot.<id>.resupply|supply_time|repair_time|repair_capacity",
     "travel.speed_kmh",
     "travel.road_factor",
     "travel.cv",
@@ -179,8 +180,8 @@ def resolve(path: str, scenario: Scenario) -> tuple[KeyPath, Kind]:
     if head == "depot" and len(rest) == 2:
         index = _index(scenario.depot, "depot", rest[0])
         times = {"resupply": RESUPPLY, "supply_time": RESUPPLY, "repair_time": RESUPPLY}
-        _field(path, {**times, "stock.<part>": STOCK})
-        return ("depot", index, rest[1]), RESUPPLY
+        kind = _field(path, {**times, "repair_capacity": WHOLE, "stock.<part>": STOCK})
+        return ("depot", index, rest[1]), kind
     if head == "travel" and len(rest) == 1:
         return ("travel", rest[0]), _field(path, _TRAVEL_FIELDS)
     if head == "severity" and len(rest) == 2:
