@@ -191,6 +191,8 @@ def scenario_summary(scenario: Scenario) -> str:
             )
             if repair is not None:
                 source += f"; repairs in {_hours(repair.mean)} on average"
+                if d.repair_capacity is not None:
+                    source += f", {d.repair_capacity} at once"
             lines.append(f"  depot {d.id}: {stock or 'no parts'}; {source}")
     else:
         lines.append("  no depots: visits never need parts")
@@ -337,18 +339,28 @@ def results_summary(result: RunResult) -> str:
     depots = result.depots()
     if len(depots):
         lines.append("")
+        # the repair shop's and lateral supply's columns only where they happen
+        extra = [
+            (column, header)
+            for column, header in (
+                ("mean_in_repair", "mean in repair"),
+                ("lateral_shipments_per_year", "lateral/yr"),
+            )
+            if (depots[column].fillna(0) > 0).any()
+        ]
         rows = [
             [
                 str(name),
                 _share(d["fill_rate"]),
                 _interval(d["ci_low"], d["ci_high"]),
                 f"{d['mean_backorders']:.3f}" if math.isfinite(d["mean_backorders"]) else "n/a",
+                *(f"{d[column]:.2f}" for column, _ in extra),
             ]
             for name, d in depots.to_dict("index").items()
         ]
-        lines.append(
-            render(rows, ["depot", "fill rate", f"{conf} CI", "mean backorders"], right={1, 3})
-        )
+        headers = ["depot", "fill rate", f"{conf} CI", "mean backorders"]
+        headers += [header for _, header in extra]
+        lines.append(render(rows, headers, right={1, 3, *range(4, len(headers))}))
     cost = result.cost()
     lines.append("")
     lines.append(
