@@ -30,10 +30,11 @@ not a process per incident):
 ``remote_login``            remote attempt begins (a remote engineer logs in)
 ``remote_done``             remote attempt -> fixed remotely | queued for dispatch
 ``set_out``                 queued -> travelling | travelling with the part
-``_arrive``                 travelling -> on site -> repairing | swapping | waiting
+``_arrive``                 travelling -> on site -> repairing | swapping | diagnosing
                             | escalated to the manufacturer (``_escalate``)
 ``_swap``                   on site -> swapping in a spare unit
-``_draw_part``              on site, diagnosed -> repairing | waiting for a part
+``_diagnosed``              diagnosing -> asking for the part | left (fixed remotely)
+``_draw_part``              asking for the part -> repairing | waiting for a part
 ``_wait_for_part``          on site -> waiting for a part (the engineer leaves)
 ``_part_arrived``           waiting for a part -> queued again
 ``_repair``                 travelling with the part -> repairing
@@ -306,9 +307,18 @@ class IncidentFlow:
         elif diagnosis > 0:  # its end is known: the dispatcher's look-ahead may count on it
             if self.dispatcher.lookahead > 0:
                 self.dispatcher.expect_free(engineer, now + diagnosis, self._site[incident])
-            self._after(diagnosis, lambda _: self._draw_part(engineer, incident, part, home))
+            self._after(diagnosis, lambda _: self._diagnosed(engineer, incident, part, home))
         else:
             self._draw_part(engineer, incident, part, home)
+
+    def _diagnosed(self, engineer: int, incident: int, part: int, home: int) -> None:
+        """The diagnosis is over: the engineer leaves if the fault was fixed remotely
+        meanwhile, else asks for the part."""
+        log = self.log
+        if self._parallel and log.remote[incident] and log.resolution[incident] <= self.env.now:
+            self.engineers.finish(engineer, self._site[incident])
+            return
+        self._draw_part(engineer, incident, part, home)
 
     def _draw_part(self, engineer: int, incident: int, part: int, home: int) -> None:
         """The part is asked for at the home depot (after the diagnosis, when it had none on
