@@ -340,3 +340,24 @@ def test_a_sweep_varies_the_repair_capacity() -> None:
     assert [vary(scenario, [axis], [v]).depot[1].repair_capacity for v in axis.values] == [1, 2, 3]
     with pytest.raises(VaryError, match=r"depot\[0\]\.repair_capacity"):
         parse_axis("depot.home.repair_capacity=2", scenario)  # home repairs nothing
+
+
+def test_lateral_shipments_count_every_part_sent_to_another_depots_base() -> None:
+    """Two depots, four parts (``records_mix.toml``): each depot's lateral shipments are
+    the visits in the window whose part came from it for a base drawing from the other."""
+    from pathlib import Path
+
+    from simsvc.model.depots import nearest_depot_of_bases
+
+    scenario = simsvc.load_scenario(Path(__file__).parent / "data" / "records_mix.toml")
+    home = np.asarray(nearest_depot_of_bases(scenario))
+    outcome = simsvc.simulate(scenario, 11)
+    c = outcome.columns
+    start, end = outcome.window
+    took = (c["depot"] >= 0) & (c["arrival"] >= start) & (c["arrival"] < end)
+    lateral = took & (c["depot"] != home[c["base"]])
+    assert lateral.sum() > 0
+    for j in range(len(scenario.depot)):
+        for k in range(len(scenario.part)):
+            sent = (lateral & (c["depot"] == j) & (c["part"] == k)).sum()
+            assert outcome.depot_lateral[j][k] == sent, (j, k)
