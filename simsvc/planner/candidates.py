@@ -65,7 +65,9 @@ class PlanSpace:
         self.van_keys: list[tuple[str, str]] = [
             (b.id, p.id) for b in scenario.base for p in scenario.part if p.id in carried
         ]
-        self.echelon = dict(zip((d.id for d in scenario.depot), echelon_names(scenario)))
+        self.echelon = dict(
+            zip((d.id for d in scenario.depot), echelon_names(scenario), strict=True)
+        )
         """Each depot's echelon by id: ``"central"`` or ``"forward"``."""
         costs = scenario.costs
         holding = holding_per_unit(scenario)
@@ -81,7 +83,7 @@ class PlanSpace:
             people_per_post(scenario, remote.shift) * costs.remote_agent_per_year if remote else 0.0
         )
         self.stock_cost = [holding[part] for _, part in self.stock_keys]
-        vans = dict(zip((b.id for b in scenario.base), vans_per_base(scenario)))
+        vans = dict(zip((b.id for b in scenario.base), vans_per_base(scenario), strict=True))
         # a van unit is one unit in each van of the base: priced at the file's vans
         self.van_cost = [holding[part] * max(vans[base], 1) for base, part in self.van_keys]
         self.units: list[Unit] = [

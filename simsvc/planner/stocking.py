@@ -69,7 +69,8 @@ def part_networks(
     )
     loads = offered_loads(scenario)
     home = nearest_depot_of_bases(scenario)
-    bases = [b for b, depot in enumerate(home) if depot is not None]
+    drawing = [(b, depot) for b, depot in enumerate(home) if depot is not None]
+    bases = [b for b, _ in drawing]
     vans = vans_per_base(staffed)
     leads = lead_time_hours(scenario)
     shares = order_shares(scenario)
@@ -87,7 +88,7 @@ def part_networks(
             own_lead_hours=tuple(row[k] for row in leads),
             order_share=tuple(row[k] for row in shares),
             lateral=tuple(forward_depots(scenario)),
-            base_depot=tuple(int(home[b]) for b in bases if home[b] is not None),
+            base_depot=tuple(depot for _, depot in drawing),
             base_demand=tuple(loads.part_demand_per_base.get((b, k), 0.0) for b in bases),
             vans=tuple(vans[b] for b in bases) if carried else (),
             van_restock_hours=tuple(scenario.base[b].van_restock for b in bases) if carried else (),
