@@ -151,12 +151,17 @@ class PartNetwork:
     """Each base's ``van_restock`` (hours from the depot handing a unit out to its being
     in the van)."""
 
-    def depot_demand(self) -> list[float]:
-        """Requests per hour at each depot: its bases' visits (the van misses and the van
-        reorders together) and its children's orders."""
+    def direct_demand(self) -> list[float]:
+        """Requests per hour from each depot's own bases (van misses and van reorders)."""
         demand = [0.0] * len(self.supplier)
         for depot, rate in zip(self.base_depot, self.base_demand, strict=True):
             demand[depot] += rate
+        return demand
+
+    def depot_demand(self, direct: Sequence[float] | None = None) -> list[float]:
+        """Requests per hour at each depot: ``direct`` (default :meth:`direct_demand`) and
+        the orders of the depots it supplies."""
+        demand = list(self.direct_demand() if direct is None else direct)
         for depot in sorted(range(len(demand)), key=self._depth, reverse=True):
             above = self.supplier[depot]
             if above is not None:
@@ -214,6 +219,10 @@ Palm = Callable[[int, float, float], tuple[float, float]]
 :func:`palm_pair` or a memo of it."""
 
 
+LATERAL_PASSES = 30
+"""Most fixed-point passes of :func:`metric` over the lateral flows."""
+
+
 def metric(
     network: PartNetwork,
     depot_stock: Sequence[int],
@@ -222,20 +231,69 @@ def metric(
 ) -> MetricState:
     """One part's expected backorders and fill rates under METRIC with lateral supply.
 
-    Assumptions (the usual ones of the literature): demand is Poisson and one for one;
-    each depot's pipeline is Poisson with its METRIC mean lead time (Sherbrooke, 1968);
-    a van's restock waits the depot's mean delay on top of ``van_restock``, and its fill
-    is Erlang's loss formula (lost sales); a request finding its forward depot out is
-    served laterally when some other forward depot has stock, the depots' states taken
-    as independent (Lee, 1987; Axsäter, 1990), without adding the lateral shipments to
-    the other depots' demand (optimistic) or counting the courier's hours.
+    Assumptions (those of the literature): demand is Poisson and one for one; each
+    depot's pipeline is Poisson with its METRIC mean lead time (Sherbrooke, 1968); a van's
+    restock waits the depot's mean delay on top of ``van_restock``, its fill is Erlang's
+    loss formula (lost sales). Lateral supply as in Axsäter (1990), with the depots'
+    states independent: a visit that misses its van and finds its forward depot out is
+    served by another forward depot with probability ``1 - prod(1 - f_i)`` over the
+    others; that request leaves its own depot's demand and joins the others', split in
+    proportion to their fill rates (the engine takes the nearest); the courier's hours
+    are not counted as a wait. The demands are found by damped fixed-point passes.
     """
-    demand = network.depot_demand()
-    n = len(demand)
-    lead = [0.0] * n
-    ebo = [0.0] * n
-    delay = [0.0] * n
+    n = len(network.supplier)
+    own = network.direct_demand()
+    misses = [0.0] * n  # requests per hour that miss the van, per depot
+    lateral = [j for j in range(n) if network.lateral[j]]
+    direct = list(own)
     fill = [0.0] * n
+    for _ in range(LATERAL_PASSES):
+        demand, lead, ebo, delay, fill = _metric_pass(network, depot_stock, direct, palm)
+        van_fill = _van_fills(network, van_stock, delay)
+        misses = [0.0] * n
+        for depot, rate, from_van in zip(
+            network.base_depot, network.base_demand, van_fill, strict=True
+        ):
+            misses[depot] += rate * (1 - from_van)
+        found = _lateral_found(fill, lateral)
+        moved = [misses[j] * (1 - fill[j]) * found[j] for j in range(n)]
+        new = list(own)
+        for j in lateral:
+            new[j] -= moved[j]
+            others = sum(fill[i] for i in lateral if i != j)
+            for i in lateral:
+                if i != j and others > 0:
+                    new[i] += moved[j] * fill[i] / others
+        change = max((abs(a - b) for a, b in zip(new, direct, strict=True)), default=0.0)
+        # half steps: a full step overshoots (a depot that loses demand gains fill and
+        # then takes the others' requests back)
+        direct = [(a + b) / 2 for a, b in zip(new, direct, strict=True)]
+        if change < 1e-9 * max(max(own, default=0.0), 1e-12):
+            break
+    demand, lead, ebo, delay, fill = _metric_pass(network, depot_stock, direct, palm)
+    van_fill = _van_fills(network, van_stock, delay)
+    found = _lateral_found(fill, lateral)
+    waiting = served = total = 0.0
+    for depot, rate, from_van in zip(
+        network.base_depot, network.base_demand, van_fill, strict=True
+    ):
+        no_lateral = 1 - found[depot]
+        waiting += rate * (1 - from_van) * delay[depot] * no_lateral
+        at_once = fill[depot] + (1 - fill[depot]) * found[depot]
+        served += rate * (from_van + (1 - from_van) * at_once)
+        total += rate
+    return MetricState(
+        demand, lead, ebo, delay, fill, van_fill, waiting, served / total if total else 1.0, total
+    )
+
+
+def _metric_pass(
+    network: PartNetwork, depot_stock: Sequence[int], direct: Sequence[float], palm: Palm
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+    """Demand, METRIC lead time, backorders, delay and fill of every depot, top down."""
+    demand = network.depot_demand(direct)
+    n = len(demand)
+    lead, ebo, delay, fill = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
     for depot in network.top_down():
         above = network.supplier[depot]
         upstream = delay[above] if above is not None else 0.0
@@ -244,28 +302,29 @@ def metric(
         )
         fill[depot], ebo[depot] = palm(depot_stock[depot], demand[depot], lead[depot])
         delay[depot] = ebo[depot] / demand[depot] if demand[depot] > 0 else 0.0
-    out = [1.0 - f if network.lateral[j] else 1.0 for j, f in enumerate(fill)]
-    waiting = 0.0
-    served = 0.0
-    total = 0.0
-    van_fill: list[float] = []
+    return demand, lead, ebo, delay, fill
+
+
+def _van_fills(network: PartNetwork, van_stock: Sequence[int], delay: list[float]) -> list[float]:
+    """Each base's van fill rate, its restock waiting its depot's mean delay."""
+    fills = []
     for b, (depot, rate) in enumerate(zip(network.base_depot, network.base_demand, strict=True)):
         vans = network.vans[b] if network.vans else 0
-        from_van = 0.0
         if vans > 0 and van_stock and van_stock[b] > 0:
             restock = network.van_restock_hours[b] + delay[depot]
-            from_van = van_fill_rate(van_stock[b], rate / vans, restock)
-        van_fill.append(from_van)
-        # no other forward depot has stock: the product over the others (independence)
-        lateral_out = math.prod(out[j] for j in range(n) if j != depot and network.lateral[j])
-        no_lateral = lateral_out if network.lateral[depot] else 1.0
-        waiting += rate * (1 - from_van) * delay[depot] * no_lateral
-        at_once = fill[depot] + (1 - fill[depot]) * (1 - no_lateral)
-        served += rate * (from_van + (1 - from_van) * at_once)
-        total += rate
-    return MetricState(
-        demand, lead, ebo, delay, fill, van_fill, waiting, served / total if total else 1.0, total
-    )
+            fills.append(van_fill_rate(van_stock[b], rate / vans, restock))
+        else:
+            fills.append(0.0)
+    return fills
+
+
+def _lateral_found(fill: list[float], lateral: list[int]) -> list[float]:
+    """For each depot, the chance that some other forward depot has the part on hand
+    (independent depots); 0 for a depot outside the lateral supply."""
+    found = [0.0] * len(fill)
+    for j in lateral:
+        found[j] = 1 - math.prod(1 - fill[i] for i in lateral if i != j)
+    return found
 
 
 @dataclass(frozen=True)

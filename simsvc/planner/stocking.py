@@ -146,8 +146,11 @@ def metric_start(space: PlanSpace, engineers: Sequence[int]) -> MetricStart:
         more = (after.base_fill - before.base_fill) * before.base_requests
         return fewer / point.cost, more / point.cost
 
-    gains = {point: gain(point) for point in points}
-    while requests > 0 and served() < target * requests - 1e-12 and gains:
+    def short() -> bool:
+        return requests > 0 and served() < target * requests - 1e-12
+
+    gains = {point: gain(point) for point in points} if short() else {}
+    while short() and gains:
         best = max(gains, key=lambda p: (gains[p], -p.cost))
         if gains[best][0] <= 1e-15 and gains[best][1] <= 1e-15:
             break  # no unit left brings a request closer to being served
