@@ -1,7 +1,8 @@
 """The planner: the cheapest engineers, desk agents and stock that meet every commitment.
 
-1. Start from analytic bounds: offered load per base, Erlang C for the desk,
-   Palm's theorem for each part's stock.
+1. Start from analytic bounds: offered load per base, Erlang C for the desk, and
+   stock at every echelon and in the vans by METRIC marginal analysis
+   (:mod:`simsvc.planner.stocking`).
 2. Marginal analysis by simulation with common random numbers: while some
    commitment is missed, add the unit with the best gain in the worst-missed
    commitment per unit of yearly cost (Sherbrooke's rule, applied to every kind
@@ -28,11 +29,11 @@ import numpy as np
 
 from simsvc.model.crews import rota_shift
 from simsvc.model.depots import stock_at_share
-from simsvc.model.echelons import lead_time_hours
 from simsvc.model.faults import installed_rates
-from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
+from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
+from simsvc.planner.stocking import metric_start
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
 from simsvc.staffing import HOURS_PER_YEAR, shift_hours_per_year
@@ -40,7 +41,7 @@ from simsvc.staffing import HOURS_PER_YEAR, shift_hours_per_year
 RELEVANT = {
     "response": {"agent"},
     "arrival": {"engineer", "agent"},
-    "resolution": {"engineer", "agent", "stock"},
+    "resolution": {"engineer", "agent", "stock", "van"},
 }
 """Kinds of resource that can move each clock; the search adds only these for the worst."""
 
@@ -69,7 +70,9 @@ VERIFY_OFFSET = 1_000_000
 
 
 def analytic_start(space: PlanSpace) -> Candidate:
-    """A starting point from offered loads, Erlang C and Palm's theorem."""
+    """A starting point from offered loads and Erlang C for the staff, and METRIC marginal
+    analysis for the stock at every depot and in the vans (:func:`metric_start`, with the
+    vans of the engineers found first)."""
     scenario = space.scenario
     loads = offered_loads(scenario)
     engineers = [
@@ -84,22 +87,8 @@ def analytic_start(space: PlanSpace) -> Candidate:
     remote = None
     if scenario.remote is not None:
         remote = _remote_agents(scenario, loads.reports)
-    fill_target = max(
-        (c.goal for c in scenario.commitment if c.metric == "resolution"), default=0.0
-    )
-    index = {
-        (d.id, p.id): (j, k)
-        for j, d in enumerate(scenario.depot)
-        for k, p in enumerate(scenario.part)
-    }
-    lead_times = lead_time_hours(scenario)
-    stock = []
-    for key in space.stock_keys:
-        demand = loads.part_demand.get(index[key], 0.0)
-        depot, part = index[key]
-        level = palm_stock_for(fill_target, demand, lead_times[depot][part])
-        stock.append(min(level, scenario.plan.max_stock_per_part))
-    return Candidate(tuple(engineers), agents, tuple(stock), remote)
+    stock = metric_start(space, engineers)
+    return Candidate(tuple(engineers), agents, tuple(stock.stock), remote, tuple(stock.van))
 
 
 def _duty(scenario: Scenario, base: int) -> tuple[float, float]:
@@ -488,7 +477,8 @@ def _units_text(units: list[Unit]) -> str:
 
 
 def describe(space: PlanSpace, candidate: Candidate) -> str:
-    """A short text of a candidate's resources."""
+    """A short text of a candidate's resources, its stock by echelon (central depots,
+    forward depots, units per engineer in the vans)."""
 
     def listing(levels: tuple[int, ...], where: str) -> str:
         if len(levels) <= 8:
@@ -500,8 +490,16 @@ def describe(space: PlanSpace, candidate: Candidate) -> str:
         parts.append(f"agents {candidate.agents}")
     if candidate.remote is not None:
         parts.append(f"remote {candidate.remote}")
-    if candidate.stock:
-        parts.append(f"stock {listing(candidate.stock, 'depot-parts')}")
+    for echelon in ("central", "forward"):
+        levels = tuple(
+            n
+            for (depot, _), n in zip(space.stock_keys, candidate.stock, strict=True)
+            if space.echelon[depot] == echelon
+        )
+        if levels:
+            parts.append(f"{echelon} stock {listing(levels, 'depot-parts')}")
+    if candidate.van:
+        parts.append(f"van stock {listing(candidate.van, 'base-parts')}")
     return ", ".join(parts)
 
 
@@ -519,7 +517,9 @@ def _status(space: PlanSpace, evaluation: Evaluation) -> str:
 
 
 def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15) -> Candidate:
-    """The plan's staff with stock at ``share`` of the installed units (the tender rule)."""
+    """The plan's staff and van stock with every depot's stock, central and forward, at
+    ``share`` of the installed units it serves (the tender rule, which speaks of the
+    spares held, not of what engineers carry)."""
     levels = stock_at_share(space.scenario, share)
     stock = tuple(levels[key] for key in space.stock_keys)  # the rule as written, not capped
     return replace(plan, stock=stock)
