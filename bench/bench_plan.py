@@ -43,9 +43,7 @@ def main() -> None:
     runs = [("planner", True)] + ([] if args.no_reference else [("previous (no screen)", False)])
     for name, screen in runs:
         started = time.perf_counter()
-        result = plan(
-            scenario, replications=args.replications, workers=args.workers, screen=screen
-        )
+        result = plan(scenario, replications=args.replications, workers=args.workers, screen=screen)
         wall = time.perf_counter() - started
         cost = result.cost()
         print(f"-- {name}")

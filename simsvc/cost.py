@@ -12,7 +12,8 @@ read :func:`yearly_cost` (through :meth:`simsvc.results.RunResult.cost`).
   call-outs a year x ``callout``;
 - holding: every unit of base stock in every depot x its part's ``unit_cost`` x
   ``holding_rate``, for every part stocked, whether or not any equipment uses it
-  (a unit on the shelf costs money either way);
+  (a unit on the shelf costs money either way); likewise every unit in a van: a base's
+  ``van`` level x its vans (one per engineer, on call included) x the same rate;
 - penalties: each commitment's mean breached incidents per replication x its
   severity's ``penalty``, scaled from the horizon to a year.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simsvc.model.depots import base_stock
+from simsvc.model.vans import van_units
 from simsvc.scenario.schema import Scenario
 from simsvc.staffing import people
 
@@ -50,7 +52,8 @@ def resource_cost(scenario: Scenario) -> dict[str, float]:
         "remote": staff["remote"] * costs.remote_agent_per_year,
         "on_call": sum(b.on_call.engineers for b in scenario.base if b.on_call)
         * costs.on_call_per_year,
-        "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items()),
+        "holding": sum(level * per_unit[part] for (_, part), level in base_stock(scenario).items())
+        + sum(units * per_unit[part] for (_, part), units in van_units(scenario).items()),
     }
 
 

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from simsvc.runner import default_workers
-
 EXECUTORS = ("local", "dask", "dask-local")
 """Names accepted by ``--executor``."""
 
@@ -70,6 +68,8 @@ def open_executor(
         raise ExecutorError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
     if scheduler is not None and name != "dask":
         raise ExecutorError(f"--scheduler is for --executor dask, not {name}")
+    from simsvc.runner import default_workers
+
     if name == "local":
         count = workers or default_workers()
         yield Workplace(name, None, count, f"{count} local process{'es' if count > 1 else ''}")

@@ -398,6 +398,36 @@ def plan_columns(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return columns
 
 
+def stock_rule_sentence(comparison: dict[str, Any], currency: str) -> str:
+    """One sentence on the 15% rule against the plan, from ``stock_rule_comparison`` of a
+    plan's JSON."""
+    holding = comparison["stock_holding"]
+    difference = holding["difference"]
+    dearer = (
+        f"{abs(difference):,.0f} {currency}/yr {'more' if difference >= 0 else 'less'} than"
+        f" the plan's stock ({holding['rule']:,.0f} against {holding['plan']:,.0f})"
+    )
+    same = "the same" if comparison["same_seeds"] else "other"
+    seeds = f"on {same} {comparison['replications']} verification seeds"
+    if comparison["rule_meets_commitments"]:
+        text = (
+            f"With the plan's staff, stock at 15% of the installed units meets every"
+            f" commitment too ({seeds}): at equal attainment the rule holds stock costing"
+            f" {dearer}"
+        )
+    else:
+        worst = comparison["worst_miss"]
+        text = (
+            f"With the plan's staff, stock at 15% of the installed units misses"
+            f" {worst['commitment']} ({seeds}): {percent(worst['attainment'])} attained,"
+            f" {100 * worst['short_by']:.1f} points short of a met verdict against a goal of"
+            f" {percent(worst['goal'], 0)}, with stock costing {dearer}"
+        )
+    if not comparison["plan_meets_commitments"]:
+        text += "; the plan itself does not meet every commitment on these seeds"
+    return text + "."
+
+
 RESOURCE_WORDS = {
     "en": {
         "engineers": "engineers at {base}",
@@ -405,6 +435,8 @@ RESOURCE_WORDS = {
         "remote": "remote engineers",
         "people": "people (headcount)",
         "stock": "{part} at {depot}",
+        "central": "{part} at {depot} (central)",
+        "van": "{part} in each van at {base}",
     },
     "zh": {
         "engineers": "{base}工程师",
@@ -412,6 +444,8 @@ RESOURCE_WORDS = {
         "remote": "远程工程师",
         "people": "人员（人数）",
         "stock": "{depot}的{part}库存",
+        "central": "{depot}（中心库）的{part}库存",
+        "van": "{base}每辆服务车的{part}",
     },
 }
 """How a resource of a plan is named, in English and Chinese."""
@@ -420,7 +454,8 @@ RESOURCE_WORDS = {
 def plan_resource_rows(
     data: dict[str, Any], columns: list[tuple[str, dict[str, Any]]], lang: str = "en"
 ) -> list[list[str]]:
-    """One row per resource (engineers per base, desk agents, stock), one cell per column."""
+    """One row per resource (engineers per base, desk agents, stock at central depots, at
+    forward depots, in each van of a base), one cell per column."""
     words = RESOURCE_WORDS[lang]
     resources = data["plan"]["resources"]
     rows = [
@@ -436,10 +471,19 @@ def plan_resource_rows(
         rows.append([words["desk"]] + [str(c["resources"]["desk_agents"]) for _, c in columns])
     if resources.get("remote_agents") is not None:
         rows.append([words["remote"]] + [str(c["resources"]["remote_agents"]) for _, c in columns])
-    for depot, parts in resources["stock"].items():
+    echelons = resources.get("stock_by_echelon", {"forward": resources["stock"]})
+    for echelon in ("central", "forward"):
+        label = words["central" if echelon == "central" else "stock"]
+        for depot, parts in echelons.get(echelon, {}).items():
+            rows += [
+                [label.format(part=part, depot=depot)]
+                + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+                for part in parts
+            ]
+    for base, parts in resources.get("van", {}).items():
         rows += [
-            [words["stock"].format(part=part, depot=depot)]
-            + [str(c["resources"]["stock"][depot][part]) for _, c in columns]
+            [words["van"].format(part=part, base=base)]
+            + [str(c["resources"]["van"][base][part]) for _, c in columns]
             for part in parts
         ]
     return rows
@@ -509,6 +553,9 @@ def plan_summary(result: PlanResult) -> str:
     header = ["commitment", "goal"] + [f"{name}: attained (CI low)" for name, _ in columns]
     lines.append(render(rows, header, right={1}))
     lines.append("")
+    if data.get("stock_rule_comparison") is not None:
+        lines.append(stock_rule_sentence(data["stock_rule_comparison"], currency))
+        lines.append("")
     lines.append(
         f"{data['simulations']:,} replications simulated"
         f" ({data['replication_years']:,.1f} replication-years)"

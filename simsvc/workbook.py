@@ -522,10 +522,19 @@ def plan_workbook(result: PlanResult, lang: str = "en") -> Workbook:
     if resources.get("remote_agents") is not None:
         index.append("远程支持工程师" if zh else "remote engineers")
         rows.append([c["resources"]["remote_agents"] for _, c in columns])
-    for depot, parts in resources["stock"].items():
+    for echelon in ("central", "forward"):
+        central = echelon == "central"
+        for depot, parts in resources["stock_by_echelon"][echelon].items():
+            for part in parts:
+                if zh:
+                    index.append(f"{depot}{'（中心库）' if central else ''} {part}")
+                else:
+                    index.append(f"{part} at {depot}{' (central)' if central else ''}")
+                rows.append([c["resources"]["stock"][depot][part] for _, c in columns])
+    for base, parts in resources["van"].items():
         for part in parts:
-            index.append(f"{depot} {part}" if zh else f"{part} at {depot}")
-            rows.append([c["resources"]["stock"][depot][part] for _, c in columns])
+            index.append(f"{base} 每辆服务车 {part}" if zh else f"{part} in each van at {base}")
+            rows.append([c["resources"]["van"][base][part] for _, c in columns])
     names = [name for name, _ in columns]
     plan_frame = pd.DataFrame(rows, columns=names, index=pd.Index(index, name="resource"))
     cost_frame = _cost_table(
@@ -551,5 +560,24 @@ def plan_workbook(result: PlanResult, lang: str = "en") -> Workbook:
         ("verification rounds", "验证轮数", result.verification_rounds),
         ("replications simulated", "仿真重复次数", result.simulations),
         ("currency", "货币", scenario.scenario.currency),
+        *_rule_rows(data["stock_rule_comparison"]),
     )
     return Workbook(sheets, about, lang)
+
+
+def _rule_rows(comparison: dict[str, Any] | None) -> list[tuple[str, str, Any]]:
+    """The about sheet's lines on the 15% rule at the plan's staff, on the same seeds."""
+    if comparison is None:
+        return []
+    return [
+        (
+            "15% rule meets every commitment",
+            "15%规则满足全部承诺",
+            comparison["rule_meets_commitments"],
+        ),
+        (
+            "15% rule stock holding less the plan's (per year)",
+            "15%规则备件持有成本减方案（每年）",
+            round(comparison["stock_holding"]["difference"], 2),
+        ),
+    ]

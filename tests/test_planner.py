@@ -231,10 +231,89 @@ equipment = { camera = 150 }
 """
 )
 
+# Two forward depots under a central one (stock at both echelons), with tighter bounds
+# so that brute force stays small: 8 staffings x 64 stock levels.
+CENTRAL_AND_FORWARD = (
+    HEAD.replace("max_engineers_per_base = 4", "max_engineers_per_base = 2").replace(
+        "max_stock_per_part = 5", "max_stock_per_part = 3"
+    )
+    + """
+[[severity]]
+id = "L1"
+onsite_time = { dist = "gamma", mean = "2h", cv = 0.7 }
+part_need = 0.8
+
+[[commitment]]
+severity = "L1"
+metric = "arrival"
+within = "4h"
+goal = 0.9
+
+[[commitment]]
+severity = "L1"
+metric = "resolution"
+within = "30h"
+goal = 0.8
+
+[[base]]
+id = "west"
+location = [34.34, 108.94]
+engineers = 1
+depot = "west"
+
+[[base]]
+id = "east"
+location = [34.50, 109.50]
+engineers = 1
+depot = "east"
+
+[[depot]]
+id = "west"
+location = [34.34, 108.94]
+stock = { unit = 1 }
+supplier = "hub"
+supply_time = "1d"
+
+[[depot]]
+id = "east"
+location = [34.50, 109.50]
+stock = { unit = 1 }
+supplier = "hub"
+supply_time = "1d"
+
+[[depot]]
+id = "hub"
+location = [34.42, 109.22]
+stock = { unit = 1 }
+resupply = "6d"
+
+[[part]]
+id = "unit"
+unit_cost = 20000
+
+[[equipment]]
+id = "camera"
+failures_per_year = 1.0
+severity_mix = { L1 = 1.0 }
+parts = { unit = 1.0 }
+
+[[site]]
+id = "w1"
+location = [34.30, 108.90]
+equipment = { camera = 100 }
+
+[[site]]
+id = "e1"
+location = [34.52, 109.48]
+equipment = { camera = 100 }
+"""
+)
+
 INSTANCES = {
     "two bases, two parts": TWO_BASES_TWO_PARTS,
     "one base, one part, two severities": ONE_BASE_ONE_PART,
     "two bases, two depots": TWO_BASES_TWO_DEPOTS,
+    "two forward depots under a central one": CENTRAL_AND_FORWARD,
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from simsvc import __version__
 from simsvc.executors import EXECUTORS
-from simsvc.scenario.variation import PATHS
+from simsvc.scenario.paths import PATHS
 
 
 def _positive(text: str) -> int:

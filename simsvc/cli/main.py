@@ -17,9 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simsvc.cli.arguments import build_parser
-from simsvc.executors import ExecutorError
-from simsvc.extras import MissingExtra
-from simsvc.fitting.errors import FittedFileError
 from simsvc.result_files import (
     OutputError,
     check_writable,
@@ -29,17 +26,14 @@ from simsvc.result_files import (
     write_table,
     write_text,
 )
-from simsvc.runner import RunnerStalled
-from simsvc.scenario.errors import ScenarioError
-from simsvc.scenario.loading import load_scenario, locate
-from simsvc.scenario.variation import VaryError
-from simsvc.sites.errors import NewScenarioError, SiteListError
-from simsvc.tickets import TicketFileError
 
 if TYPE_CHECKING:
     from simsvc.runner import Runner
     from simsvc.scenario.schema import Scenario
     from simsvc.tickets import TicketHistory
+
+# Only what ``simsvc --help`` needs is imported here: each command imports its own
+# modules (the scenario's pydantic models, numpy, the engine) when it runs.
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -55,11 +49,20 @@ class UsageError(Exception):
 def _fits(scenario: Scenario, path: Path, replications: int, **options: Any) -> None:
     """Refuse up front (file and line named) a run that would not fit in memory."""
     from simsvc.memory import check_size
+    from simsvc.scenario.errors import ScenarioError
+    from simsvc.scenario.loading import locate
 
     try:
         check_size(scenario, replications, **options)
     except ScenarioError as error:
         raise locate(error, path) from None
+
+
+def _load(path: Path) -> Scenario:
+    """The scenario in the file at ``path`` (imports the scenario package on first use)."""
+    from simsvc.scenario.loading import load_scenario
+
+    return load_scenario(path)
 
 
 MAX_NOTICES = 20
@@ -70,7 +73,7 @@ def _validate(args: argparse.Namespace) -> int:
     from simsvc.scenario.notices import duration_notices
     from simsvc.terminal import scenario_summary
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     _fits(scenario, args.file, scenario.scenario.replications)  # what run would refuse
     print(scenario_summary(scenario))
     notices = duration_notices(args.file.read_bytes().decode("utf-8-sig"))
@@ -115,7 +118,7 @@ def _tickets(args: argparse.Namespace, scenario: Scenario) -> TicketHistory:
 
     Rows that cannot be used stop the command (exit 2) unless ``--skip-bad-rows``.
     """
-    from simsvc.tickets import parse_mapping, read_tickets
+    from simsvc.tickets import TicketFileError, parse_mapping, read_tickets
 
     try:
         columns = parse_mapping(args.columns) if args.columns else None
@@ -145,7 +148,7 @@ def _fit(args: argparse.Namespace) -> int:
     from simsvc.fitting.scenario_text import fitted_text
     from simsvc.fitting.summary import fit_summary
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     for target in (args.out, args.json):
         _check_folder(target)
     history = _tickets(args, scenario)
@@ -169,7 +172,7 @@ def _fit(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from simsvc.backtest import backtest
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     _check_folder(args.json)
     _check_folder(args.chart)
     history = _tickets(args, scenario)
@@ -221,7 +224,7 @@ def _run(args: argparse.Namespace) -> int:
     from simsvc.runner import default_workers
     from simsvc.terminal import results_summary
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     _fits(  # before opening an executor: a clear refusal at once
         scenario,
         args.file,
@@ -298,7 +301,7 @@ def _plan(args: argparse.Namespace) -> int:
     from simsvc.planner.search import plan
     from simsvc.terminal import plan_summary
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     _check_folder(args.json)
     if args.format == "xlsx":
         if args.out is None:
@@ -360,7 +363,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _promise(args: argparse.Namespace) -> int:
     from simsvc.planner.promise import promise
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     office = args.format in ("xlsx", "docx")
     if office:
         if args.out is None:
@@ -404,7 +407,7 @@ def _report(args: argparse.Namespace) -> int:
     from simsvc.charts.text import MissingFontWarning
     from simsvc.report import write_report
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: exists and is not a folder")
     try:  # a missing parent folder is made (out/x), before anything is simulated
@@ -443,7 +446,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from simsvc.scenario.variation import parse_axes
     from simsvc.sweep.grid import Sweep, describe_results, grid_points, grid_size, sample_points
 
-    scenario = load_scenario(args.file)
+    scenario = _load(args.file)
     axes = parse_axes(args.vary, scenario)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     check_writable(args.out)
@@ -567,6 +570,37 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+USER_ERRORS = {
+    "simsvc.executors": ("ExecutorError",),
+    "simsvc.extras": ("MissingExtra",),
+    "simsvc.fitting.errors": ("FittedFileError",),
+    "simsvc.scenario.errors": ("ScenarioError",),
+    "simsvc.scenario.variation": ("VaryError",),
+    "simsvc.sites.errors": ("NewScenarioError", "SiteListError"),
+    "simsvc.tickets": ("TicketFileError",),
+}
+"""Errors the user can act on (exit status 2), by the module that defines them."""
+
+
+def _failure_code(error: Exception) -> int | None:
+    """The exit status of a failure the user can act on, or None for a bug (re-raised).
+
+    The modules of :data:`USER_ERRORS` are not imported here (``simsvc --help`` needs
+    none of them): an error of one of their classes means its module is already loaded,
+    so only loaded modules are looked at.
+    """
+    if isinstance(error, (UsageError, OutputError)):
+        return EXIT_USAGE
+    runner = sys.modules.get("simsvc.runner")
+    if runner is not None and isinstance(error, runner.RunnerStalled):
+        return EXIT_FAILED
+    for module, names in USER_ERRORS.items():
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(error, tuple(getattr(loaded, n) for n in names)):
+            return EXIT_USAGE
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``simsvc`` console script."""
     parser = build_parser()
@@ -574,27 +608,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = HANDLERS[args.command](args)
         return code
-    except ScenarioError as error:
-        print(f"error: {error}", file=sys.stderr)
-    except (UsageError, OutputError, VaryError, ExecutorError, MissingExtra) as error:
-        print(f"error: {error}", file=sys.stderr)
-    except (NewScenarioError, SiteListError, TicketFileError, FittedFileError) as error:
-        print(f"error: {error}", file=sys.stderr)
-    except RunnerStalled as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
     except BrokenPipeError:
         # The reader of our output went away (``simsvc run ... | head``): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as error:
+        failure = _failure_code(error)
+        if failure is None:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return failure
     except KeyboardInterrupt:
         print(
             "interrupted: files already reported as written are complete; nothing else was written",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -82,3 +82,29 @@ def lead_time_hours(scenario: Scenario) -> list[list[float]]:
                 row.append(replace)
         hours.append(row)
     return hours
+
+
+def order_shares(scenario: Scenario) -> list[list[float]]:
+    """Share of the requests at each depot, per part, that order a unit from its supplier:
+    the condemned share of a repairable part's units with a fault found at a depot that
+    repairs (it repairs the rest and puts back those with no fault found), else every
+    request; 0 at the top echelon (its resupply is from outside)."""
+    repairs = repair_times(scenario)
+    shares: list[list[float]] = []
+    for above, repair in zip(suppliers(scenario), repairs, strict=True):
+        row = []
+        for part in scenario.part:
+            if above is None:
+                row.append(0.0)
+            elif part.repairable and repair is not None:
+                row.append((1 - part.no_fault_found) * part.condemnation)
+            else:
+                row.append(1.0)
+        shares.append(row)
+    return shares
+
+
+def echelon_names(scenario: Scenario) -> list[str]:
+    """Each depot's echelon as plan tables name it: ``"central"`` for a depot that supplies
+    another, ``"forward"`` for one that supplies none (the vans are the echelon below)."""
+    return ["forward" if forward else "central" for forward in forward_depots(scenario)]

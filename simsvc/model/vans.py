@@ -17,7 +17,29 @@ from __future__ import annotations
 
 import simpy
 
+from simsvc.model.crews import crews_of
 from simsvc.model.depots import DepotNetwork
+from simsvc.scenario.schema import Scenario
+
+
+def vans_per_base(scenario: Scenario) -> list[int]:
+    """Vans at each base: one per engineer of every crew, those on call included (the
+    engine gives each of them the base's ``van``)."""
+    counts = [0] * len(scenario.base)
+    for crew in crews_of(scenario):
+        counts[crew.base] += crew.engineers
+    return counts
+
+
+def van_units(scenario: Scenario) -> dict[tuple[str, str], int]:
+    """Units of each part in all the vans of each base, by (base id, part id): the
+    per-engineer ``van`` level times the base's vans (:func:`vans_per_base`)."""
+    vans = vans_per_base(scenario)
+    return {
+        (base.id, part): level * vans[b]
+        for b, base in enumerate(scenario.base)
+        for part, level in base.van.items()
+    }
 
 
 class Vans:

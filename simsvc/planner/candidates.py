@@ -1,4 +1,5 @@
-"""Resource plans the planner compares: engineers per base, desk and remote agents, stock.
+"""Resource plans the planner compares: engineers per base, desk and remote agents, stock
+at every echelon (central and forward depots) and in the vans.
 
 A :class:`Candidate` is a point of the search grid; :class:`Evaluator` simulates it
 with a fixed set of replication seeds (the same fault stream for every candidate:
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from simsvc.cost import holding_per_unit
 from simsvc.model.depots import base_stock
+from simsvc.model.echelons import echelon_names
+from simsvc.model.vans import vans_per_base
 from simsvc.results import ReplicationSummary, RunResult
 from simsvc.runner import Job, Runner
 from simsvc.scenario.schema import Scenario
@@ -24,31 +27,48 @@ HOURS_PER_YEAR = 8760.0
 @dataclass(frozen=True, order=True)
 class Candidate:
     """Engineers per base, desk agents (``None`` without a desk), stock per (depot, part),
-    remote engineers (``None`` without a ``[remote]`` tier)."""
+    remote engineers (``None`` without a ``[remote]`` tier), van stock per (base, part)
+    (units every engineer of the base carries; positions of :attr:`PlanSpace.van_keys`)."""
 
     engineers: tuple[int, ...]
     agents: int | None
     stock: tuple[int, ...]
     remote: int | None = None
+    van: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class Unit:
     """One unit of resource the search can add or remove."""
 
-    kind: str  # "engineer", "agent", "remote" or "stock"
+    kind: str  # "engineer", "agent", "remote", "stock" (a depot's) or "van" (a base's vans')
     index: int  # base index, 0 for the desk or the remote tier, or position in the stock keys
+    # or in the van keys
     label: str
 
 
 class PlanSpace:
-    """The resources of a scenario that a plan sets, their costs and bounds."""
+    """The resources of a scenario that a plan sets, their costs and bounds.
+
+    Stock is planned at every echelon: every depot (central ones, which supply others,
+    and forward ones) for every part the equipment uses, and the vans: for every part
+    some base of the file carries in its vans, the units each engineer of every base
+    carries (a scenario without van stock plans none).
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.stock_keys: list[tuple[str, str]] = [
             (d.id, p.id) for d in scenario.depot for p in scenario.part if self._used(p.id)
         ]
+        carried = {part for b in scenario.base for part in b.van}
+        self.van_keys: list[tuple[str, str]] = [
+            (b.id, p.id) for b in scenario.base for p in scenario.part if p.id in carried
+        ]
+        self.echelon = dict(
+            zip((d.id for d in scenario.depot), echelon_names(scenario), strict=True)
+        )
+        """Each depot's echelon by id: ``"central"`` or ``"forward"``."""
         costs = scenario.costs
         holding = holding_per_unit(scenario)
         # a unit is a post: it costs the people it takes (simsvc.staffing)
@@ -63,6 +83,9 @@ class PlanSpace:
             people_per_post(scenario, remote.shift) * costs.remote_agent_per_year if remote else 0.0
         )
         self.stock_cost = [holding[part] for _, part in self.stock_keys]
+        vans = dict(zip((b.id for b in scenario.base), vans_per_base(scenario), strict=True))
+        # a van unit is one unit in each van of the base: priced at the file's vans
+        self.van_cost = [holding[part] * max(vans[base], 1) for base, part in self.van_keys]
         self.units: list[Unit] = [
             Unit("engineer", b, f"engineer at {base.id}") for b, base in enumerate(scenario.base)
         ]
@@ -74,6 +97,10 @@ class PlanSpace:
             Unit("stock", k, f"{part} at {depot}")
             for k, (depot, part) in enumerate(self.stock_keys)
         ]
+        self.units += [
+            Unit("van", k, f"{part} in each van at {base}")
+            for k, (base, part) in enumerate(self.van_keys)
+        ]
 
     def _used(self, part: str) -> bool:
         return any(part in e.parts or e.spare_unit == part for e in self.scenario.equipment)
@@ -81,11 +108,13 @@ class PlanSpace:
     def current(self) -> Candidate:
         """The resources the file states."""
         levels = base_stock(self.scenario)
+        vans = {b.id: b.van for b in self.scenario.base}
         return Candidate(
             tuple(b.engineers for b in self.scenario.base),
             self.scenario.desk.agents if self.scenario.desk else None,
             tuple(levels[key] for key in self.stock_keys),
             self.scenario.remote.agents if self.scenario.remote else None,
+            tuple(vans[base].get(part, 0) for base, part in self.van_keys),
         )
 
     def scenario_for(self, candidate: Candidate) -> Scenario:
@@ -97,6 +126,7 @@ class PlanSpace:
             agents=candidate.agents,
             stock=dict(zip(self.stock_keys, candidate.stock, strict=True)),
             remote=candidate.remote,
+            van=dict(zip(self.van_keys, candidate.van, strict=True)),
         )
 
     def unit_cost(self, unit: Unit) -> float:
@@ -107,6 +137,8 @@ class PlanSpace:
             cost = self.agent_cost
         elif unit.kind == "remote":
             cost = self.remote_cost
+        elif unit.kind == "van":
+            cost = self.van_cost[unit.index]
         else:
             cost = self.stock_cost[unit.index]
         return max(cost, 1e-6)
@@ -119,6 +151,7 @@ class PlanSpace:
             "agent": bounds.max_desk_agents,
             "remote": bounds.max_remote_agents,
             "stock": bounds.max_stock_per_part,
+            "van": bounds.max_stock_per_part,
         }[unit.kind]
 
     def level(self, candidate: Candidate, unit: Unit) -> int:
@@ -129,6 +162,8 @@ class PlanSpace:
             return candidate.agents or 0
         if unit.kind == "remote":
             return candidate.remote or 0
+        if unit.kind == "van":
+            return candidate.van[unit.index]
         return candidate.stock[unit.index]
 
     def changed(self, candidate: Candidate, unit: Unit, step: int) -> Candidate | None:
@@ -148,6 +183,10 @@ class PlanSpace:
             if unit.kind == "agent":
                 return replace(candidate, agents=level)
             return replace(candidate, remote=level)
+        if unit.kind == "van":
+            van = list(candidate.van)
+            van[unit.index] = level
+            return replace(candidate, van=tuple(van))
         stock = list(candidate.stock)
         stock[unit.index] = level
         return replace(candidate, stock=tuple(stock))
@@ -165,6 +204,8 @@ class Evaluation:
     penalties: float
     cost: dict[str, float]
     """Yearly cost of the candidate (:mod:`simsvc.cost`), penalties included."""
+    replications: tuple[int, ...] = ()
+    """The replication numbers it was judged on (its seeds)."""
 
     def total(self, with_penalties: bool) -> float:
         """The yearly cost the search minimises: resources, and penalties if asked."""
@@ -265,7 +306,8 @@ class Evaluator:
             key = (candidate, chosen)
             if key not in self.judged:
                 runs = [self.runs[candidate][r] for r in chosen]
-                self.judged[key] = self._judge(candidate, self.scenario_of(candidate), runs)
+                judged = self._judge(candidate, self.scenario_of(candidate), runs)
+                self.judged[key] = replace(judged, replications=chosen)
             out.append(self.judged[key])
         return out
 

@@ -1,7 +1,8 @@
 """The planner: the cheapest engineers, desk agents and stock that meet every commitment.
 
-1. Start from analytic bounds: offered load per base, Erlang C for the desk,
-   Palm's theorem for each part's stock.
+1. Start from analytic bounds: offered load per base, Erlang C for the desk, and
+   stock at every echelon and in the vans by METRIC marginal analysis
+   (:mod:`simsvc.planner.stocking`).
 2. Marginal analysis by simulation with common random numbers: while some
    commitment is missed, add the unit with the best gain in the worst-missed
    commitment per unit of yearly cost (Sherbrooke's rule, applied to every kind
@@ -26,20 +27,21 @@ from dataclasses import replace
 
 import numpy as np
 
-from simsvc.model.calendar import WorkCalendar
+from simsvc.model.crews import rota_shift
 from simsvc.model.depots import stock_at_share
-from simsvc.model.echelons import lead_time_hours
 from simsvc.model.faults import installed_rates
-from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads, palm_stock_for
+from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
+from simsvc.planner.stocking import metric_start
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
+from simsvc.staffing import HOURS_PER_YEAR, shift_hours_per_year
 
 RELEVANT = {
     "response": {"agent"},
     "arrival": {"engineer", "agent"},
-    "resolution": {"engineer", "agent", "stock"},
+    "resolution": {"engineer", "agent", "stock", "van"},
 }
 """Kinds of resource that can move each clock; the search adds only these for the worst."""
 
@@ -55,12 +57,22 @@ SCREEN_KEEP = 3
 SCREEN_MOST = 16
 """Most additions a screen passes on."""
 
+SEARCH_MOST_FACTOR = 4
+"""The search set grows (doubling) to at most this many times the file's replications
+when a removal is decided by the estimates but not yet by the intervals."""
+
+GROW_MIN_SAVING = 0.01
+"""A removal undecided on the intervals grows the search set only when it would save at
+least this share of the plan's yearly cost (a desk agent, not one spare part)."""
+
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
 
 
 def analytic_start(space: PlanSpace) -> Candidate:
-    """A starting point from offered loads, Erlang C and Palm's theorem."""
+    """A starting point from offered loads and Erlang C for the staff, and METRIC marginal
+    analysis for the stock at every depot and in the vans (:func:`metric_start`, with the
+    vans of the engineers found first)."""
     scenario = space.scenario
     loads = offered_loads(scenario)
     engineers = [
@@ -75,42 +87,50 @@ def analytic_start(space: PlanSpace) -> Candidate:
     remote = None
     if scenario.remote is not None:
         remote = _remote_agents(scenario, loads.reports)
-    fill_target = max(
-        (c.goal for c in scenario.commitment if c.metric == "resolution"), default=0.0
-    )
-    index = {
-        (d.id, p.id): (j, k)
-        for j, d in enumerate(scenario.depot)
-        for k, p in enumerate(scenario.part)
-    }
-    lead_times = lead_time_hours(scenario)
-    stock = []
-    for key in space.stock_keys:
-        demand = loads.part_demand.get(index[key], 0.0)
-        depot, part = index[key]
-        level = palm_stock_for(fill_target, demand, lead_times[depot][part])
-        stock.append(min(level, scenario.plan.max_stock_per_part))
-    return Candidate(tuple(engineers), agents, tuple(stock), remote)
+    stock = metric_start(space, engineers)
+    return Candidate(tuple(engineers), agents, tuple(stock.stock), remote, tuple(stock.van))
+
+
+def _duty(scenario: Scenario, base: int) -> tuple[float, float]:
+    """When a base is staffed, and how many of its engineers are on duty then.
+
+    Returns the share of the year some engineer of the base is on shift, and the engineers
+    on duty at such a time per engineer of the base: 1 for posts; for a roster, a person's
+    on-shift hours over the hours the crews cover (two crews on four on, four off: 0.5).
+    """
+    table = scenario.base[base]
+    if table.roster is None:
+        return shift_hours_per_year(scenario, table.shift) / HOURS_PER_YEAR, 1.0
+    roster = next(r for r in scenario.roster if r.id == table.roster)
+    person = shift_hours_per_year(scenario, rota_shift(roster, 0))
+    cycle = roster.days_on + roster.days_off
+    days = shift_hours_per_year(scenario, roster.shift)
+    covered = days * min(1.0, roster.crews * roster.days_on / cycle)
+    if covered <= 0:
+        return 0.0, 0.0
+    return covered / HOURS_PER_YEAR, person / covered
 
 
 def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
     """Engineers for a base by Erlang C: visits wait at most ``within - trip`` at the goal.
 
-    Work is squeezed into the base's shift, so the rates are scaled up by the share of
-    the week it is on shift; inspections add to the load.
+    Work is squeezed into the hours the base is staffed, so the rates are scaled up by the
+    share of the year it is; inspections add to the load; on a roster only the crew on duty
+    serves (:func:`_duty`).
     """
     visits = loads.visits_per_base[base]
     if visits <= 0:
         return 0
-    shift = scenario.base[base].shift
-    calendar = WorkCalendar(scenario.calendar, 0.0)
-    on_share = calendar.on_shift_hours(shift, 0.0, 24 * 28) / (24 * 28)
-    rate = visits / max(on_share, 1e-9)
+    on_share, on_duty = _duty(scenario, base)
+    on_share = max(on_share, 1e-9)
+    rate = visits / on_share
     service = loads.visit_hours_per_base[base]
-    load = rate * service + loads.inspection_load_per_base[base] / max(on_share, 1e-9)
+    load = rate * service + loads.inspection_load_per_base[base] / on_share
     arrivals = [c for c in scenario.commitment if c.metric == "arrival"]
-    need = math.floor(load) + 1
-    for servers in range(need, scenario.plan.max_engineers_per_base + 1):
+    most = scenario.plan.max_engineers_per_base
+    stable = [e for e in range(1, most + 1) if e * on_duty > load]
+    for engineers in stable:
+        servers = engineers * on_duty
         spare = servers - load + rate * service  # servers left for faults after inspections
         if all(
             erlang_c_wait_within(
@@ -122,8 +142,8 @@ def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
             >= c.goal
             for c in arrivals
         ):
-            return servers
-    return need
+            return engineers
+    return stable[0] if stable else most  # no count meets the goals: the fewest that keep up
 
 
 def _attempt_hours(scenario: Scenario) -> tuple[float, float]:
@@ -232,8 +252,14 @@ def search_plan(
     log: Callable[[str], None] | None = None,
     *,
     screen: bool = True,
+    resumed: bool = False,
 ) -> Evaluation:
     """Marginal analysis from ``start``, then removals; returns the best plan found.
+
+    ``resumed``: ``start`` is a plan a verification set failed, whose seeds have joined the
+    search set. Its removals were decided already (and the valuable ones undecided on the
+    intervals were decided on a grown search set), so only the units added to mend it are
+    tried for removal again.
 
     With ``screen``, the options of each step are first judged on a quarter of the search
     replications and only the promising ones on all of them (see :func:`_screened_additions`
@@ -247,6 +273,89 @@ def search_plan(
 
     current = evaluator.evaluate(start)
     say(f"start {describe(space, start)}: {_status(space, current)}")
+    if not screen:
+        current = _addition_phase(evaluator, current, say, screen)
+        return (
+            current
+            if not current.feasible
+            else _removals_one_by_one(evaluator, current, total, say)
+        )
+    while True:
+        before = current.candidate
+        current = _addition_phase(evaluator, current, say, screen)
+        if not current.feasible:
+            return current
+        added = {
+            u for u in space.units if space.level(current.candidate, u) > space.level(before, u)
+        }
+        if resumed and not added:
+            return current
+        only = added if resumed else None
+        current, undecided = _removal_phase(evaluator, current, total, say, only)
+        if undecided is None:
+            return current
+        grown = _grown_search_set(evaluator)
+        if grown is None:
+            return current
+        evaluator.replications = grown
+        current = evaluator.evaluate(current.candidate)
+        say(
+            f"removing {undecided.label} meets every goal on the estimates but not yet on"
+            f" the intervals: the search set grows to {len(grown)} replications;"
+            f" {_status(space, current)}"
+        )
+
+
+def _removals_one_by_one(
+    evaluator: Evaluator,
+    current: Evaluation,
+    total: Callable[[Evaluation], float],
+    say: Callable[[str], None],
+) -> Evaluation:
+    """The previous planner's removals (the reference of ``bench/bench_plan.py``): every
+    removal on the whole search set, then the feasible ones all at once, halving."""
+    space = evaluator.space
+    while True:
+        fewer = [(u, space.changed(current.candidate, u, -1)) for u in space.units]
+        options = [(u, c) for u, c in fewer if c is not None]
+        evaluations = evaluator.evaluate_many([c for _, c in options])
+        good = sorted(
+            (
+                (total(e), k)
+                for k, e in enumerate(evaluations)
+                if e.feasible and total(e) < total(current) - 1e-9
+            ),
+        )
+        if not good:
+            return current
+        # Try every removal that is feasible alone, all at once; if that misses a goal, the
+        # better half of them, and so on: large networks shed many units per pass.
+        batch = [options[k][0] for _, k in good]
+        joint_found = False
+        while len(batch) > 1 and not joint_found:
+            fewest: Candidate | None = current.candidate
+            for unit in batch:
+                fewest = space.changed(fewest, unit, -1) if fewest else None
+            if fewest is not None:
+                joint = evaluator.evaluate(fewest)
+                if joint.feasible and total(joint) < good[0][0] - 1e-9:
+                    current = joint
+                    say(f"remove {_units_text(batch)}: {_status(space, current)}")
+                    joint_found = True
+            batch = batch[: len(batch) // 2]
+        if joint_found:
+            continue
+        unit = options[good[0][1]][0]
+        current = evaluations[good[0][1]]
+        say(f"remove {unit.label}: {_status(space, current)}")
+
+
+def _addition_phase(
+    evaluator: Evaluator, current: Evaluation, say: Callable[[str], None], screen: bool
+) -> Evaluation:
+    """Add units, the best gain per unit of cost first, until every commitment is met (or
+    nothing helps); see :func:`search_plan`."""
+    space = evaluator.space
     while not current.feasible:
         metric = space.scenario.commitment[current.worst].metric
         options: list[tuple[Unit, Candidate]] = []
@@ -290,43 +399,75 @@ def search_plan(
                     continue
         current = evaluations[best[2]]
         say(f"add {unit.label}: {_status(space, current)}")
-    if not current.feasible:
-        return current
+    return current
+
+
+def _removal_phase(
+    evaluator: Evaluator,
+    current: Evaluation,
+    total: Callable[[Evaluation], float],
+    say: Callable[[str], None],
+    only: set[Unit] | None = None,
+) -> tuple[Evaluation, Unit | None]:
+    """Remove units while every commitment stays met.
+
+    Each pass screens every removal (:func:`_screened_removals`) and tries the plausible
+    ones all at once on the whole search set, the most valuable first; when that misses a
+    goal, the more valuable half, and so on down to one unit, which is then given up. A
+    removal given up is not tried again: the plan only loses resources from here on, and
+    with fewer resources that removal would miss by more. A pass that changes nothing
+    re-screens from the cache, so each pass costs one screen and a few whole-set runs.
+
+    ``only``: the units that may be removed (default every unit).
+
+    Returns the leanest plan found, and the unit whose removal meets every goal on the
+    point estimates but not on the intervals, if there is one, it would save at least
+    :data:`GROW_MIN_SAVING` of the plan's cost and the search set may still grow (the
+    caller grows it and calls again: the question is then decided on more replications,
+    not given up on too few).
+    """
+    space = evaluator.space
+    rejected: set[Unit] = set()
+    may_grow = _grown_search_set(evaluator) is not None
     while True:
         fewer = [(u, space.changed(current.candidate, u, -1)) for u in space.units]
-        options = [(u, c) for u, c in fewer if c is not None]
-        if screen:
-            options = _screened_removals(evaluator, options)
-        evaluations = evaluator.evaluate_many([c for _, c in options])
-        good = sorted(
-            (
-                (total(e), k)
-                for k, e in enumerate(evaluations)
-                if e.feasible and total(e) < total(current) - 1e-9
-            ),
-        )
-        if not good:
-            return current
-        # Try every removal that is feasible alone, all at once; if that misses a goal, the
-        # better half of them, and so on: large networks shed many units per pass.
-        batch = [options[k][0] for _, k in good]
-        joint_found = False
-        while len(batch) > 1 and not joint_found:
+        options = [
+            (u, c)
+            for u, c in fewer
+            if c is not None and u not in rejected and (only is None or u in only)
+        ]
+        kept = _screened_removals(evaluator, options)
+        rejected |= {u for u, _ in options} - {u for u, _ in kept}
+        if not kept:
+            return current, None
+        batch = sorted((u for u, _ in kept), key=lambda u: (-space.unit_cost(u), u.kind, u.index))
+        while True:
             fewest: Candidate | None = current.candidate
             for unit in batch:
                 fewest = space.changed(fewest, unit, -1) if fewest else None
-            if fewest is not None:
-                joint = evaluator.evaluate(fewest)
-                if joint.feasible and total(joint) < good[0][0] - 1e-9:
-                    current = joint
-                    say(f"remove {_units_text(batch)}: {_status(space, current)}")
-                    joint_found = True
+            joint = evaluator.evaluate(fewest) if fewest is not None else None
+            if joint is not None and joint.feasible and total(joint) < total(current) - 1e-9:
+                current = joint
+                say(f"remove {_units_text(batch)}: {_status(space, current)}")
+                break
+            if len(batch) == 1:
+                worth = space.unit_cost(batch[0]) >= GROW_MIN_SAVING * total(current)
+                if may_grow and worth and joint is not None and joint.plausible:
+                    return current, batch[0]
+                rejected.add(batch[0])
+                break
             batch = batch[: len(batch) // 2]
-        if joint_found:
-            continue
-        unit = options[good[0][1]][0]
-        current = evaluations[good[0][1]]
-        say(f"remove {unit.label}: {_status(space, current)}")
+
+
+def _grown_search_set(evaluator: Evaluator) -> list[int] | None:
+    """The search set doubled with the next replication numbers, or None when it holds
+    :data:`SEARCH_MOST_FACTOR` times the file's replications already."""
+    indices = evaluator.indices
+    most = SEARCH_MOST_FACTOR * evaluator.space.scenario.scenario.replications
+    if len(indices) * 2 > most:
+        return None
+    after = max(indices) + 1
+    return indices + list(range(after, after + len(indices)))
 
 
 def _units_text(units: list[Unit]) -> str:
@@ -336,7 +477,8 @@ def _units_text(units: list[Unit]) -> str:
 
 
 def describe(space: PlanSpace, candidate: Candidate) -> str:
-    """A short text of a candidate's resources."""
+    """A short text of a candidate's resources, its stock by echelon (central depots,
+    forward depots, units per engineer in the vans)."""
 
     def listing(levels: tuple[int, ...], where: str) -> str:
         if len(levels) <= 8:
@@ -348,8 +490,16 @@ def describe(space: PlanSpace, candidate: Candidate) -> str:
         parts.append(f"agents {candidate.agents}")
     if candidate.remote is not None:
         parts.append(f"remote {candidate.remote}")
-    if candidate.stock:
-        parts.append(f"stock {listing(candidate.stock, 'depot-parts')}")
+    for echelon in ("central", "forward"):
+        levels = tuple(
+            n
+            for (depot, _), n in zip(space.stock_keys, candidate.stock, strict=True)
+            if space.echelon[depot] == echelon
+        )
+        if levels:
+            parts.append(f"{echelon} stock {listing(levels, 'depot-parts')}")
+    if candidate.van:
+        parts.append(f"van stock {listing(candidate.van, 'base-parts')}")
     return ", ".join(parts)
 
 
@@ -367,7 +517,9 @@ def _status(space: PlanSpace, evaluation: Evaluation) -> str:
 
 
 def stock_rule_candidate(space: PlanSpace, plan: Candidate, share: float = 0.15) -> Candidate:
-    """The plan's staff with stock at ``share`` of the installed units (the tender rule)."""
+    """The plan's staff and van stock with every depot's stock, central and forward, at
+    ``share`` of the installed units it serves (the tender rule, which speaks of the
+    spares held, not of what engineers carry)."""
     levels = stock_at_share(space.scenario, share)
     stock = tuple(levels[key] for key in space.stock_keys)  # the rule as written, not capped
     return replace(plan, stock=stock)
@@ -422,7 +574,9 @@ def plan(
         rounds_run = 0
         fresh: list[int] = []
         for round_ in range(rounds):
-            found = search_plan(evaluator, start, with_penalties, record, screen=screen)
+            found = search_plan(
+                evaluator, start, with_penalties, record, screen=screen, resumed=round_ > 0
+            )
             if not found.feasible:
                 checked = found
                 fresh = evaluator.indices

@@ -965,9 +965,10 @@ class Scenario(_Table):
         agents: int | None = None,
         stock: Mapping[tuple[str, str], int | str] | None = None,
         remote: int | None = None,
+        van: Mapping[tuple[str, str], int] | None = None,
     ) -> Scenario:
-        """A variant with other engineers per base id, desk agents, stock per (depot, part)
-        or remote engineers.
+        """A variant with other engineers per base id, desk agents, stock per (depot, part),
+        remote engineers or van stock per (base, part) (units every engineer carries).
 
         Built by :meth:`evolve`: an unknown base, depot or part, or a value the file could
         not hold, raises :class:`~simsvc.scenario.errors.ScenarioError` with its key path.
@@ -991,6 +992,8 @@ class Scenario(_Table):
             changes["remote.agents"] = remote
         for (depot, part), level in (stock or {}).items():
             changes[f"depot.{depot}.stock.{part}"] = level
+        for (base, part), units in (van or {}).items():
+            changes[f"base.{base}.van.{part}"] = units
         return self.evolve(changes) if changes else self
 
 

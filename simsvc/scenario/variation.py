@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from simsvc.scenario.errors import ScenarioError, format_path
+from simsvc.scenario.paths import PATHS
 from simsvc.scenario.schema import Scenario
 from simsvc.scenario.units import parse_duration
 from simsvc.scenario.variant import evolve_at
@@ -42,21 +43,6 @@ Value = int | float | str
 
 KeyPath = tuple[str | int, ...]
 
-PATHS = (
-    "base.<id>.engineers",
-    "base.<id>.shift",
-    "desk.agents",
-    "desk.shift",
-    "depot.<id>.stock.<part>",
-    "depot.<id>.resupply|supply_time|repair_time|repair_capacity",
-    "travel.speed_kmh",
-    "travel.road_factor",
-    "travel.cv",
-    "commitment[<i>].within",
-    "commitment[<i>].goal",
-    "severity.<id>.priority|remote_fix|part_need|swap_after|swap_time",
-)
-"""The paths a sweep can vary (shown in errors)."""
 
 MAX_RANGE = 100_000_000
 """The most values a range ``a..b`` may have (more than any field accepts)."""
