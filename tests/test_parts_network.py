@@ -361,3 +361,24 @@ def test_lateral_shipments_count_every_part_sent_to_another_depots_base() -> Non
         for k in range(len(scenario.part)):
             sent = (lateral & (c["depot"] == j) & (c["part"] == k)).sum()
             assert outcome.depot_lateral[j][k] == sent, (j, k)
+
+
+def test_the_planners_lead_times_and_order_shares_see_no_fault_found_units() -> None:
+    """Palm's lead time at a repairing depot mixes the test time in, and only the condemned
+    units with a fault found are ordered from the supplier (METRIC's order share)."""
+    from simsvc.model.echelons import lead_time_hours, order_shares
+
+    scenario = swap_network(home_units=0, repairable=True).evolve(
+        {
+            "part.unit.condemnation": 0.2,
+            "part.unit.no_fault_found": 0.25,
+            "depot.far.nff_time": "2d",
+            "depot.far.supplier": "home",
+            "depot.far.supply_time": "3d",
+        }
+    )
+    far = 1
+    found = 0.8 * 5 * 24.0 + 0.2 * 3 * 24.0
+    assert lead_time_hours(scenario)[far][0] == pytest.approx(0.25 * 48.0 + 0.75 * found)
+    assert order_shares(scenario)[far][0] == pytest.approx(0.75 * 0.2)
+    assert order_shares(scenario)[0][0] == 0.0  # home is the top echelon now
