@@ -374,6 +374,7 @@ def test_the_planners_lead_times_and_order_shares_see_no_fault_found_units() -> 
             "part.unit.no_fault_found": 0.25,
             "depot.far.nff_time": "2d",
             "depot.far.supplier": "home",
+            "depot.far.resupply": "14d",  # back to the default: a supplied depot has none
             "depot.far.supply_time": "3d",
         }
     )
