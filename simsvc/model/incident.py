@@ -152,7 +152,7 @@ class IncidentFlow:
         self.dispatcher = dispatcher
         self.engineers = engineers
         self.depots = depots
-        self.sourcing = Sourcing(depots, vans, lambda: self.env.now)
+        self.sourcing = Sourcing(env, depots, vans)
         priority = [scenario.priority_of(s.id) for s in scenario.severity]
         self._priority = [priority[j] for j in faults.severity.tolist()]
         self._site = faults.site.tolist()

@@ -12,8 +12,9 @@ where from and takes the unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
+
+import simpy
 
 from simsvc.model.depots import DepotNetwork
 
@@ -33,11 +34,12 @@ class SpareSource(NamedTuple):
 class Sourcing:
     """The chain that parts and spare units come through (times in hours)."""
 
-    def __init__(self, depots: DepotNetwork, vans: Vans | None, now: Callable[[], float]) -> None:
-        """``now()``: the simulation's time (hours)."""
+    def __init__(self, env: simpy.Environment, depots: DepotNetwork, vans: Vans | None) -> None:
+        # no callback into the incident flow: a reference cycle would keep a finished
+        # replication's records alive until the next full garbage collection
+        self.env = env
         self.depots = depots
         self.vans = vans
-        self._now = now
 
     def part_wait(self, part: int, home: int) -> tuple[int | None, float]:
         """For a part the home depot is out of: the nearest depot with one on hand and its
@@ -47,7 +49,7 @@ class Sourcing:
         lateral = depots.nearest_with_stock(home, part)
         if lateral is not None:
             return lateral, float(depots.courier_hours[lateral][home])
-        return None, depots.latest_arrival(home, part) - self._now()
+        return None, depots.latest_arrival(home, part) - self.env.now
 
     def spare(self, engineer: int, unit: int, home: int | None) -> SpareSource | None:
         """Where a spare unit would come from now: the engineer's van, else the home depot,
