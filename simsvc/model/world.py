@@ -328,6 +328,7 @@ class World:
         drop_pending_events(self.env)
         for feed in self._feeds:  # a feed still waiting holds the desk or the dispatcher
             feed.close()
+        self.depots.shops.clear()  # a repair shop calls back into its depot network
         self.__dict__.clear()
 
     def _start(self, feed: Generator[simpy.Event, None, None]) -> None:
