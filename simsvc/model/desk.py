@@ -43,7 +43,7 @@ class AgentPool:
         self.agents = agents
         self.free = agents
         self.on_shift = True
-        self._hours = hours
+        self._hours: list[float] = hours.tolist()  # read one by one: quicker from a list
         self._report_time = report_time
         self._on_taken = on_taken
         self._on_done = on_done
@@ -68,12 +68,15 @@ class AgentPool:
     def _busy(self, hours: float) -> None:
         now = self.env.now
         start, end = self._window
-        self.busy_hours += max(0.0, min(now + hours, end) - max(now, start))
+        # max(0.0, min(now + hours, end) - max(now, start)), with fewer calls
+        until = now + hours
+        spell = (until if until < end else end) - (now if now > start else start)
+        self.busy_hours += spell if spell > 0.0 else 0.0
 
     def _take(self, incident: int) -> None:
         self.free -= 1
         self._on_taken(incident)
-        hours = float(self._hours[incident])
+        hours = self._hours[incident]
         self._busy(hours)
         Later(self.env, hours, lambda _: self._done(incident))
 

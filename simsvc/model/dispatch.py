@@ -253,14 +253,19 @@ class Dispatcher:
                 return True
         return False
 
-    def release(self, engineer: int, place: int) -> None:
-        """An engineer is free at ``place``: give them the next job, if any."""
-        self._free_at.pop(engineer, None)
+    def release(self, engineer: int, place: int) -> bool:
+        """An engineer is free at ``place``: give them the next job, if any. Returns
+        whether they are still free there, away from base (to drive home)."""
+        if self._free_at:
+            self._free_at.pop(engineer, None)
         if place == self.base_place[self.engineer_base[engineer]]:
             self._idle(engineer)
-        else:
-            self.roaming[engineer] = place
+            self.dispatch()
+            return False
+        roaming = self.roaming
+        roaming[engineer] = place
         self.dispatch()
+        return engineer in roaming
 
     def _idle(self, engineer: int) -> None:
         """Put an engineer among the free ones at base, keeping the lowest number last:
@@ -286,7 +291,9 @@ class Dispatcher:
         """A free engineer has returned to base."""
         self.homeward.pop(engineer, None)
         if self.roaming.pop(engineer, None) is not None:
-            self._idle(engineer)
+            idle = self.idle_at_base[self.engineer_base[engineer]]  # as _idle() does
+            idle.append(engineer)
+            idle.sort(reverse=True)
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""

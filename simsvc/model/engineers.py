@@ -120,9 +120,8 @@ class Engineers:
         self._busy_since[engineer] = now
         base = self.base_of[engineer]
         dispatcher = self.dispatcher
-        dispatcher.release(engineer, place)
-        home = self.base_place[base]
-        if place != home and dispatcher.is_idle(engineer):
+        if dispatcher.release(engineer, place):  # still free, away from base: drive home
+            home = self.base_place[base]
             hours = self.travel.hours(place, home) * self._returns[base].next()
             trip = self._trips[engineer]
             self._driving_home[engineer] = True
