@@ -204,12 +204,13 @@ class Dispatcher:
         self._any_on_shift = any(bases)
         self._next_base_start, self._next_business_start = base, business
 
-    def _wake_for_next_shift(self) -> None:
-        """Jobs wait: be woken when a shift starts that may let the head of the queue go,
-        as the switch of that shift would have woken the dispatcher then. (A switch
-        that could not let it go woke a dispatch that did nothing.)"""
+    def _wake_for_next_shift(self, faults_wait: bool) -> None:
+        """Jobs wait (``faults_wait``: some fault visit): be woken when a shift starts that
+        may let the head of the queue go, as the switch of that shift would have woken the
+        dispatcher then. (A switch that could not let it go woke a dispatch that did
+        nothing.)"""
         start = self._next_base_start
-        if not self._any_faults() and self._inspections[0].business and not self.business_open:
+        if not faults_wait and self._inspections[0].business and not self.business_open:
             start = self._next_business_start
         if start in self._wakes or math.isinf(start) or self._wake_at is None:
             return
@@ -314,8 +315,10 @@ class Dispatcher:
                 self._dispatch_constrained()
             else:
                 self._dispatch_in_order()
-            if clock is not None and (self._any_faults() or self._inspections):
-                self._wake_for_next_shift()
+            if clock is not None:
+                faults_wait = self._any_faults()
+                if faults_wait or self._inspections:
+                    self._wake_for_next_shift(faults_wait)
         finally:
             self._dispatching = False
 
