@@ -415,9 +415,7 @@ class IncidentFlow:
                 self._all_closed.succeed()
 
     def _queue(self, incident: int) -> None:
-        self.dispatcher.add_fault(
-            incident, self._priority[incident], self._report[incident]
-        )
+        self.dispatcher.add_fault(incident, self._priority[incident], self._report[incident])
 
     def _after(self, hours: float, transition: Callable[[simpy.Event], None]) -> None:
         Later(self.env, hours, transition)
