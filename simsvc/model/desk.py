@@ -43,7 +43,7 @@ class AgentPool:
         self.agents = agents
         self.free = agents
         self.on_shift = True
-        self._hours: list[float] = hours.tolist()  # read one by one: quicker from a list
+        self._hours = hours
         self._report_time = report_time
         self._on_taken = on_taken
         self._on_done = on_done
@@ -76,7 +76,7 @@ class AgentPool:
     def _take(self, incident: int) -> None:
         self.free -= 1
         self._on_taken(incident)
-        hours = self._hours[incident]
+        hours = float(self._hours[incident])
         self._busy(hours)
         Later(self.env, hours, lambda _: self._done(incident))
 

@@ -151,12 +151,6 @@ class IncidentFlow:
         priority = [scenario.priority_of(s.id) for s in scenario.severity]
         self._priority = [priority[j] for j in faults.severity.tolist()]
         self._site = faults.site.tolist()
-        # per-incident values read once or twice each: quicker from lists than numpy items
-        self._severity: list[int] = faults.severity.tolist()
-        self._report: list[float] = faults.time.tolist()
-        self._counted: list[bool] = log.counted.tolist()
-        self._travel_first: list[float] = draws.travel_first.tolist()
-        self._travel_second: list[float] = draws.travel_second.tolist()
         home_of_base = nearest_depot_of_bases(scenario)
         self._crew_base = crew_base
         self._home_depot = [home_of_base[b] for b in crew_base]  # by crew
@@ -206,7 +200,7 @@ class IncidentFlow:
             self._dispatch(incident)
             return 0.0
         self.log.handover[incident] = self.env.now
-        if self._during_remote[self._severity[incident]]:
+        if self._during_remote[self.faults.severity[incident]]:
             self._dispatch(incident)
         if self.remote is not None:
             self.remote.report(incident, self._priority[incident])
@@ -228,7 +222,7 @@ class IncidentFlow:
         Returns 0: the remote engineer is free at once."""
         if self.draws.remote[incident]:
             self._fixed_remotely(incident, self.env.now)
-        elif not self._during_remote[self._severity[incident]]:
+        elif not self._during_remote[self.faults.severity[incident]]:
             self._dispatch(incident)
         return 0.0
 
@@ -260,8 +254,8 @@ class IncidentFlow:
         with_part = bool(self.log.part_ready[incident])
         if not with_part:  # the first visit: the dispatch decision that sends an engineer
             self.log.assigned[incident] = self.env.now
-        factors = self._travel_second if with_part else self._travel_first
-        hours = delay + planned_hours * factors[incident]
+        factors = self.draws.travel_second if with_part else self.draws.travel_first
+        hours = delay + planned_hours * float(factors[incident])
         if with_part:
             self._after(hours, lambda _: self._repair(engineer, incident))
         else:
@@ -409,13 +403,15 @@ class IncidentFlow:
             self.log.resolution[incident] = min(earlier, when)
             return
         self.log.resolution[incident] = when
-        if self._counted[incident]:
+        if self.log.counted[incident]:
             self.still_open -= 1
             if self.still_open == 0 and self._all_closed is not None:
                 self._all_closed.succeed()
 
     def _queue(self, incident: int) -> None:
-        self.dispatcher.add_fault(incident, self._priority[incident], self._report[incident])
+        self.dispatcher.add_fault(
+            incident, self._priority[incident], float(self.log.report[incident])
+        )
 
     def _after(self, hours: float, transition: Callable[[simpy.Event], None]) -> None:
         Later(self.env, hours, transition)
