@@ -56,6 +56,7 @@ from simsvc.model.dispatch import Dispatcher
 from simsvc.model.draws import NO_PART, IncidentDraws
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream
+from simsvc.model.feeds import Later
 from simsvc.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # the pools call back into the flow: import them for the hints only
@@ -413,4 +414,4 @@ class IncidentFlow:
         )
 
     def _after(self, hours: float, transition: Callable[[simpy.Event], None]) -> None:
-        self.env.timeout(hours).callbacks.append(transition)
+        Later(self.env, hours, transition)
