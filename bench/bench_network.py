@@ -184,7 +184,8 @@ def one_replication(years: float) -> dict[str, float]:
 
 
 def sweep_seconds(path: Path, workers: int, replications: int, points: str) -> float:
-    """Wall time of a `simsvc sweep` of the network with ``workers`` processes."""
+    """Wall time of a `simsvc sweep` of the scenario at ``path`` with ``workers``
+    processes (the command as a user runs it: start-up and load included)."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "sweep.csv"
         command = [
@@ -245,8 +246,20 @@ def main() -> None:
         points, reps = ("40,50", 2) if args.quick else ("35,40,45,50", 2)
         one = sweep_seconds(path, 1, reps, points)
         two = sweep_seconds(path, 2, reps, points)
-    speedup = one / two
     print(f"\n[2] sweep of the network over one year: travel.speed_kmh={points}, {reps} reps")
+    _print_scaling(one, two)
+
+    provincial = ROOT / "scenarios" / "provincial_hvac.toml"
+    points, reps = ("50,60", 2) if args.quick else ("50,60", 4)
+    one = sweep_seconds(provincial, 1, reps, points)
+    two = sweep_seconds(provincial, 2, reps, points)
+    print(f"\n[3] sweep of provincial_hvac.toml: travel.speed_kmh={points}, {reps} reps")
+    _print_scaling(one, two)
+
+
+def _print_scaling(one: float, two: float) -> None:
+    """The wall times of a sweep on 1 and 2 workers, and the speed-up against its aim."""
+    speedup = one / two
     print(f"  1 worker                      {one:.1f} s")
     print(f"  2 workers                     {two:.1f} s")
     print(

@@ -3,6 +3,7 @@
     python bench/bench_scenarios.py             # metro_line2 and provincial_hvac, best of 3
     python bench/bench_scenarios.py --profile   # also cProfile's top 20 by own time of each
     python bench/bench_scenarios.py --instructions   # also instruction counts (valgrind)
+    python bench/bench_scenarios.py --markdown  # also the speed table as Markdown (README)
     python bench/bench_scenarios.py scenarios/campus_av.toml --runs 5
 
 For each scenario, one replication-year (``simsvc.simulate(scenario, SeedSequence(seed))``)
@@ -12,7 +13,9 @@ scenario: incidents simulated (fault reports plus inspections, warm-up included)
 second, the ratio to lean SimPy's customers per second (target >= 0.4), the same ratio
 on CPU time (the steadier figure when the machine is busy), and the ratio counting
 fault reports alone. ``--instructions`` counts the instructions of each under valgrind
-(the same ratios, untouched by other load on a shared machine).
+(the same ratios, untouched by other load on a shared machine). ``--markdown`` prints the
+speed table once more as Markdown, each scenario's ratio beside lean SimPy's rate, to paste
+into the README.
 
 See ``bench/README.md`` for the figures measured.
 """
@@ -144,6 +147,13 @@ def instruction_table(paths: list[str], seed: int) -> str:
     return table(rows, header)
 
 
+def markdown_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    """The rows as a Markdown table (text left-aligned in the first column, numbers right)."""
+    rule = ["---", *["---:"] * (len(header) - 1)]
+    lines = [header, tuple(rule), *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS), metavar="TOML")
@@ -159,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         "--instructions",
         action="store_true",
         help="also count instructions under valgrind (minutes; steady on a busy machine)",
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the speed table as Markdown"
     )
     parser.add_argument("--child", nargs=2, metavar=("WHAT", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -181,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     rows: list[tuple[str, ...]] = []
+    marked: list[tuple[str, ...]] = []
     checks: list[tuple[str, float, float]] = []
     for path in args.scenarios:
         scenario = simsvc.load_scenario(path)
@@ -208,6 +222,18 @@ def main(argv: list[str] | None = None) -> int:
                 fmt_rate(lean_rate),
                 f"{ratio:.2f} ({cpu_ratio:.2f})",
                 f"{faults_ratio:.2f}",
+            )
+        )
+        marked.append(
+            (
+                f"`{name}`",
+                f"{faults:,} + {inspections:,}",
+                f"{run.wall * 1e3:.1f} ms",
+                fmt_rate(rate),
+                fmt_rate(lean_rate),
+                f"**{ratio:.2f}** ({cpu_ratio:.2f})",
+                f"{faults_ratio:.2f}",
+                "PASS" if min(ratio, cpu_ratio) >= TARGET_RATIO else "MISS",
             )
         )
     header = (
@@ -239,6 +265,24 @@ def main(argv: list[str] | None = None) -> int:
             ("rate / lean SimPy's", "measured", "target", "result"),
         )
     )
+
+    if args.markdown:
+        print(f"\n[markdown] the speed table for the README (target >= {TARGET_RATIO})\n")
+        print(
+            markdown_table(
+                marked,
+                (
+                    "scenario",
+                    "faults + inspections",
+                    "one year, wall",
+                    "incidents/s",
+                    "lean SimPy customers/s",
+                    "ratio, wall (cpu)",
+                    "faults only",
+                    "target",
+                ),
+            )
+        )
 
     if args.instructions:
         print(

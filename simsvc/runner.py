@@ -17,7 +17,9 @@ any replication starts (:func:`simsvc.memory.check_size`); the engine never chec
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,6 +60,45 @@ def run_job(job: Job) -> ReplicationSummary:
 
     outcome = simulate(job.scenario, replication_seed(job.seed, job.replication))
     return summarise(job.scenario, outcome, job.keep_incidents)
+
+
+@dataclass(frozen=True)
+class PackedJob:
+    """A job as it travels to a worker: its scenario pickled once per batch.
+
+    Workers keep the last few scenarios they unpickled (:func:`_unpickled`), so a worker
+    given many replications of one variant builds that variant once, and keeps what the
+    engine memoises on it (calendars, distances), instead of once per replication.
+    """
+
+    scenario: bytes
+    seed: int
+    replication: int
+    keep_incidents: bool
+
+
+def packed(jobs: Sequence[Job]) -> list[PackedJob]:
+    """``jobs`` for a worker, each distinct scenario object pickled once."""
+    pickled: dict[int, bytes] = {}
+    out = []
+    for job in jobs:
+        key = id(job.scenario)
+        if key not in pickled:
+            pickled[key] = pickle.dumps(job.scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        out.append(PackedJob(pickled[key], job.seed, job.replication, job.keep_incidents))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _unpickled(scenario: bytes) -> Scenario:
+    """The scenario of a packed job (kept per worker process for the next jobs of it)."""
+    loaded: Scenario = pickle.loads(scenario)
+    return loaded
+
+
+def run_packed(job: PackedJob) -> ReplicationSummary:
+    """:func:`run_job` of a packed job, in a worker."""
+    return run_job(Job(_unpickled(job.scenario), job.seed, job.replication, job.keep_incidents))
 
 
 def experiment_jobs(
@@ -225,7 +266,9 @@ class Runner:
                 if progress:
                     progress(done)
             return results
-        futures: list[Future[ReplicationSummary]] = [target.submit(run_job, j) for j in jobs]
+        futures: list[Future[ReplicationSummary]] = [
+            target.submit(run_packed, j) for j in packed(jobs)
+        ]
         try:
             pending = set(futures)
             done = 0
@@ -284,8 +327,8 @@ class Runner:
                 partial[index] = [None] * len(jobs)
                 if not jobs:
                     continue
-                for k, job in enumerate(jobs):
-                    running[target.submit(run_job, job)] = (index, k)
+                for k, job in enumerate(packed(jobs)):
+                    running[target.submit(run_packed, job)] = (index, k)
 
         done = 0
         try:

@@ -238,12 +238,19 @@ def test_no_shell_and_no_eval_in_the_syntax_tree() -> None:
                     assert keyword.value.value is False, line
 
 
+PICKLE_BETWEEN_PROCESSES = {"simsvc/runner.py": 1}
+"""Modules that unpickle what this process pickled for its workers (as the process pool
+does for every job), never a file: how many calls each may make."""
+
+
 def test_no_pickle_or_yaml_loading_of_user_files() -> None:
     """Scenario files are TOML, read with tomllib: no format that can run code."""
     pattern = re.compile(r"\b(pickle\.loads?|yaml\.load|marshal\.loads?|shelve\.open)\(")
     for path in source_files():
         text = path.read_text(encoding="utf-8")
-        assert not pattern.search(text), path.relative_to(ROOT)
+        name = path.relative_to(ROOT).as_posix()
+        found = pattern.findall(text)
+        assert len(found) == PICKLE_BETWEEN_PROCESSES.get(name, 0), name
 
 
 def test_output_paths_are_used_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

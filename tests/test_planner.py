@@ -309,11 +309,74 @@ equipment = { camera = 100 }
 """
 )
 
+# Six resources (engineers at three bases, stock at their three depots), with bounds that
+# keep brute force small: 26 staffings x 27 stock levels.
+THREE_BASES_THREE_DEPOTS = (
+    HEAD.replace("max_engineers_per_base = 4", "max_engineers_per_base = 2").replace(
+        "max_stock_per_part = 5", "max_stock_per_part = 2"
+    )
+    + """
+[[severity]]
+id = "L1"
+onsite_time = { dist = "gamma", mean = "2h", cv = 0.7 }
+part_need = 0.7
+
+[[commitment]]
+severity = "L1"
+metric = "arrival"
+within = "3h"
+goal = 0.85
+
+[[commitment]]
+severity = "L1"
+metric = "resolution"
+within = "12h"
+goal = 0.75
+"""
+    + "".join(
+        f"""
+[[base]]
+id = "{name}"
+location = [{lat}, {lon}]
+engineers = 1
+depot = "{name}"
+
+[[depot]]
+id = "{name}"
+location = [{lat}, {lon}]
+stock = {{ unit = 1 }}
+resupply = "{resupply}"
+
+[[site]]
+id = "{name}-site"
+location = [{lat + 0.03}, {lon + 0.03}]
+equipment = {{ camera = {cameras} }}
+"""
+        for name, lat, lon, resupply, cameras in [
+            ("west", 34.34, 108.94, "4d", 150),
+            ("east", 34.50, 109.50, "6d", 100),
+            ("south", 33.90, 109.20, "5d", 60),
+        ]
+    )
+    + """
+[[part]]
+id = "unit"
+unit_cost = 20000
+
+[[equipment]]
+id = "camera"
+failures_per_year = 1.0
+severity_mix = { L1 = 1.0 }
+parts = { unit = 1.0 }
+"""
+)
+
 INSTANCES = {
     "two bases, two parts": TWO_BASES_TWO_PARTS,
     "one base, one part, two severities": ONE_BASE_ONE_PART,
     "two bases, two depots": TWO_BASES_TWO_DEPOTS,
     "two forward depots under a central one": CENTRAL_AND_FORWARD,
+    "six resources: three bases, three depots": THREE_BASES_THREE_DEPOTS,
 }
 
 

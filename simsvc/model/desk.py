@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from simsvc.model.feeds import Later
+
 
 class AgentPool:
     """A pool of agents serving incidents in priority order, on or off shift (hours)."""
@@ -66,20 +68,23 @@ class AgentPool:
     def _busy(self, hours: float) -> None:
         now = self.env.now
         start, end = self._window
-        self.busy_hours += max(0.0, min(now + hours, end) - max(now, start))
+        # max(0.0, min(now + hours, end) - max(now, start)), with fewer calls
+        until = now + hours
+        spell = (until if until < end else end) - (now if now > start else start)
+        self.busy_hours += spell if spell > 0.0 else 0.0
 
     def _take(self, incident: int) -> None:
         self.free -= 1
         self._on_taken(incident)
         hours = float(self._hours[incident])
         self._busy(hours)
-        self.env.timeout(hours).callbacks.append(lambda _: self._done(incident))
+        Later(self.env, hours, lambda _: self._done(incident))
 
     def _done(self, incident: int) -> None:
         more = self._on_done(incident)
         if more > 0:
             self._busy(more)
-            self.env.timeout(more).callbacks.append(lambda _: self._free())
+            Later(self.env, more, lambda _: self._free())
         else:
             self._free()
 

@@ -110,10 +110,10 @@ class Dispatcher:
         self._callout = callout
         self._inspects = inspects
         self._radius = travel.radius_hours
-        self._special = (
+        self._constrained = (
             classes is not None or math.isfinite(self._radius) or travel.travel.lookahead > 0
         )
-        """Job classes, a radius or a look-ahead: dispatch by :meth:`_dispatch_by_skill`."""
+        """Job classes, a radius or a look-ahead: dispatch by :meth:`_dispatch_constrained`."""
         self.lookahead = travel.travel.lookahead
         """Hours a fault visit may wait for a nearer engineer about to be free (0: none)."""
         self._free_at: dict[int, tuple[float, int]] = {}  # busy engineer -> (free at, place)
@@ -204,12 +204,13 @@ class Dispatcher:
         self._any_on_shift = any(bases)
         self._next_base_start, self._next_business_start = base, business
 
-    def _wake_for_next_shift(self) -> None:
-        """Jobs wait: be woken when a shift starts that may let the head of the queue go,
-        as the switch of that shift would have woken the dispatcher then. (A switch
-        that could not let it go woke a dispatch that did nothing.)"""
+    def _wake_for_next_shift(self, faults_wait: bool) -> None:
+        """Jobs wait (``faults_wait``: some fault visit): be woken when a shift starts that
+        may let the head of the queue go, as the switch of that shift would have woken the
+        dispatcher then. (A switch that could not let it go woke a dispatch that did
+        nothing.)"""
         start = self._next_base_start
-        if not self._any_faults() and self._inspections[0].business and not self.business_open:
+        if not faults_wait and self._inspections[0].business and not self.business_open:
             start = self._next_business_start
         if start in self._wakes or math.isinf(start) or self._wake_at is None:
             return
@@ -253,14 +254,19 @@ class Dispatcher:
                 return True
         return False
 
-    def release(self, engineer: int, place: int) -> None:
-        """An engineer is free at ``place``: give them the next job, if any."""
-        self._free_at.pop(engineer, None)
+    def release(self, engineer: int, place: int) -> bool:
+        """An engineer is free at ``place``: give them the next job, if any. Returns
+        whether they are still free there, away from base (to drive home)."""
+        if self._free_at:
+            self._free_at.pop(engineer, None)
         if place == self.base_place[self.engineer_base[engineer]]:
             self._idle(engineer)
-        else:
-            self.roaming[engineer] = place
+            self.dispatch()
+            return False
+        roaming = self.roaming
+        roaming[engineer] = place
         self.dispatch()
+        return engineer in roaming
 
     def _idle(self, engineer: int) -> None:
         """Put an engineer among the free ones at base, keeping the lowest number last:
@@ -286,7 +292,9 @@ class Dispatcher:
         """A free engineer has returned to base."""
         self.homeward.pop(engineer, None)
         if self.roaming.pop(engineer, None) is not None:
-            self._idle(engineer)
+            idle = self.idle_at_base[self.engineer_base[engineer]]  # as _idle() does
+            idle.append(engineer)
+            idle.sort(reverse=True)
 
     def dispatch(self) -> None:
         """Match waiting jobs with free engineers until one side runs out."""
@@ -296,35 +304,58 @@ class Dispatcher:
             return  # nothing waits
         self._dispatching = True
         try:
-            if self._clock is not None and self._clock() >= self._shifts_read_until:
-                self._read_board(self._clock())
-            if self._special:
-                self._dispatch_by_skill()
-            while not self._special:
-                job = self._head()
-                if job is None:
-                    break
-                site = job.site if isinstance(job, Inspection) else self._incident_site[job]
-                engineer, hours = self.nearest(site)
-                if engineer < 0:
-                    break
-                if isinstance(job, Inspection):
-                    self._inspections.popleft()
-                else:
-                    heapq.heappop(self._faults)
-                self._take(engineer)
-                self._start_job(engineer, job, hours)
-            if self._clock is not None and (self._any_faults() or self._inspections):
-                self._wake_for_next_shift()
+            clock = self._clock
+            if clock is not None:
+                now = clock()
+                if now >= self._shifts_read_until:
+                    self._read_board(now)
+            if not self._any_on_shift:
+                pass  # nearest() finds nobody: nothing can go (at night, often)
+            elif self._constrained:
+                self._dispatch_constrained()
+            else:
+                self._dispatch_in_order()
+            if clock is not None:
+                faults_wait = self._any_faults()
+                if faults_wait or self._inspections:
+                    self._wake_for_next_shift(faults_wait)
         finally:
             self._dispatching = False
 
-    def _dispatch_by_skill(self) -> None:
-        """The dispatch loop with job classes or a radius (see the module doc): the most
-        urgent waiting job that a free engineer may take goes first. With classes only the
-        head of each class's queue is looked at (a job of the class that cannot go holds
-        none that could); with a radius every waiting job, since a job beyond it must not
-        hold up one within."""
+    def _dispatch_in_order(self) -> None:
+        """The dispatch loop without job classes, radius or look-ahead: the head of the
+        queue (faults by priority, then inspections in due order) goes to the nearest free
+        engineer, until nobody is free or the head may not go yet."""
+        faults, inspections, incident_site = self._faults, self._inspections, self._incident_site
+        while True:
+            job: Job
+            if faults:
+                job = faults[0][2]
+                site = incident_site[job]
+            elif inspections:
+                job = inspections[0]
+                if not (self.business_open or not job.business):
+                    return
+                site = job.site
+            else:
+                return
+            engineer, hours = self.nearest(site)
+            if engineer < 0:
+                return
+            if faults:
+                heapq.heappop(faults)
+            else:
+                inspections.popleft()
+            self._take(engineer)
+            self._start_job(engineer, job, hours)
+
+    def _dispatch_constrained(self) -> None:
+        """The dispatch loop with job classes, a radius or a look-ahead (see the module
+        doc): the most urgent waiting job that a free engineer may take, and need not wait
+        for a nearer one about to be free, goes first. With classes only the head of each
+        class's queue is looked at (a job of the class that cannot go holds none that
+        could); with a radius or a look-ahead every waiting job, since a job beyond the
+        radius, or waiting for a nearer engineer, must not hold up one that may go."""
         queues = [self._faults, *self._skill_queues]
         scan = math.isfinite(self._radius) or self.lookahead > 0
         while True:
@@ -360,15 +391,6 @@ class Dispatcher:
                 self._inspections.popleft()
                 self._take(engineer)
                 self._start_job(engineer, head, hours)
-
-    def _head(self) -> Job | None:
-        if self._faults:
-            return self._faults[0][2]
-        if self._inspections:
-            head = self._inspections[0]
-            if self.business_open or not head.business:
-                return head
-        return None
 
     def nearest(self, site: int, skill: int = -1) -> tuple[int, float]:
         """The free on-shift engineer with the shortest planned trip to ``site``, and its hours
@@ -406,19 +428,29 @@ class Dispatcher:
             if self._radius < math.inf and best_hours - self._callout_of(best) > self._radius:
                 return -1, math.inf  # nobody within the dispatch radius: the job waits
             return best, float(best_hours)
-        latitudes = self.travel.latitudes
-        per_degree = self.travel.hours_per_degree_of_latitude
+        travel = self.travel
+        latitudes = travel.latitudes
+        per_degree = travel.hours_per_degree_of_latitude
         site_latitude = latitudes[site]
-        homeward = self.homeward if self._now is not None else {}
+        clock = self._now
+        homeward = self.homeward if clock is not None else {}
+        now = clock() if clock is not None and homeward else 0.0
+        engineer_base = self.engineer_base
         for engineer, place in self.roaming.items():
-            if on_shift[self.engineer_base[engineer]]:
+            if on_shift[engineer_base[engineer]]:
                 road = homeward.get(engineer)
-                if road is not None:
-                    hours = self._hours_from_the_road(road, site, best_hours)
+                if road is not None:  # from where the drive home has got to, as
+                    since, drive, origin, home = road  # where_on_the_road() says
+                    share = min(1.0, max(0.0, (now - since) / drive)) if drive > 0 else 1.0
+                    start = latitudes[origin]
+                    latitude = start + share * (latitudes[home] - start)
+                    if abs(latitude - site_latitude) * per_degree > best_hours:
+                        continue  # cannot beat the best: skip the exact distance
+                    hours = travel.hours_from(*travel.between(origin, home, share), site)
                 else:
                     if abs(latitudes[place] - site_latitude) * per_degree > best_hours:
                         continue  # cannot beat the best: skip the exact distance
-                    hours = self.travel.hours(place, site)
+                    hours = travel.hours(place, site)
                 if hours < best_hours or (hours == best_hours and engineer < best):
                     best, best_hours = engineer, hours
         if self._radius < math.inf and best_hours - self._callout_of(best) > self._radius:
@@ -436,15 +468,6 @@ class Dispatcher:
         since, hours, origin, home = road
         share = min(1.0, max(0.0, (self._now() - since) / hours)) if hours > 0 else 1.0
         return self.travel.between(origin, home, share)
-
-    def _hours_from_the_road(
-        self, road: tuple[float, float, int, int], site: int, best_hours: float
-    ) -> float:
-        lat, lon = self.where_on_the_road(road)
-        per_degree = self.travel.hours_per_degree_of_latitude
-        if abs(lat - self.travel.latitudes[site]) * per_degree > best_hours:
-            return math.inf  # cannot beat the best
-        return self.travel.hours_from(lat, lon, site)
 
     def _take(self, engineer: int) -> None:
         self.homeward.pop(engineer, None)

@@ -23,6 +23,7 @@ import simpy
 from simsvc.model.calendar import ShiftClock
 from simsvc.model.dispatch import Dispatcher
 from simsvc.model.draws import DrawBuffer
+from simsvc.model.feeds import Later
 from simsvc.model.travel import TravelNetwork
 
 
@@ -80,15 +81,12 @@ class Engineers:
         self._trips[engineer] += 1
 
     def _count_busy(self, engineer: int) -> None:
-        """Note the busy spell since ``_busy_since`` (within the window)."""
-        start, end = self.window
-        begin, finish = max(self._busy_since[engineer], start), min(self.env.now, end)
-        if finish <= begin:
-            return
-        self._spell_base.append(self.base_of[engineer])
-        self._spell_begin.append(begin)
-        self._spell_end.append(finish)
-        if len(self._spell_base) >= 4096:
+        """Note the busy spell from ``_busy_since`` to now (cut to the window later)."""
+        spells = self._spell_base
+        spells.append(self.base_of[engineer])
+        self._spell_begin.append(self._busy_since[engineer])
+        self._spell_end.append(self.env.now)
+        if len(spells) >= 4096:
             self._add_up_spells()
 
     def _add_up_spells(self) -> None:
@@ -98,6 +96,11 @@ class Engineers:
             return
         base = np.frombuffer(self._spell_base, dtype=np.int64)
         begin, end = np.frombuffer(self._spell_begin), np.frombuffer(self._spell_end)
+        # each spell cut to the window, as max(begin, start) and min(end, stop) one by one;
+        # those left empty count nothing
+        begin, end = np.maximum(begin, self.window[0]), np.minimum(end, self.window[1])
+        counted = end > begin
+        base, begin, end = base[counted], begin[counted], end[counted]
         on = np.empty(len(base))
         clock = self._clock_of_base[base]
         for k in np.unique(clock).tolist():  # bases on the same shift share its clock
@@ -113,16 +116,17 @@ class Engineers:
     def finish(self, engineer: int, place: int) -> None:
         """The engineer is done at ``place``: next job, or back to base."""
         self._count_busy(engineer)
-        self._busy_since[engineer] = self.env.now
+        now = self.env.now
+        self._busy_since[engineer] = now
         base = self.base_of[engineer]
-        self.dispatcher.release(engineer, place)
-        home = self.base_place[base]
-        if place != home and self.dispatcher.is_idle(engineer):
+        dispatcher = self.dispatcher
+        if dispatcher.release(engineer, place):  # still free, away from base: drive home
+            home = self.base_place[base]
             hours = self.travel.hours(place, home) * self._returns[base].next()
             trip = self._trips[engineer]
             self._driving_home[engineer] = True
-            self.dispatcher.driving_home(engineer, self.env.now, hours)
-            self.env.timeout(hours).callbacks.append(lambda _: self._returned(engineer, trip))
+            dispatcher.driving_home(engineer, now, hours)
+            Later(self.env, hours, lambda _: self._returned(engineer, trip))
 
     def _returned(self, engineer: int, trip: int) -> None:
         if self._trips[engineer] == trip:  # not sent on another job meanwhile

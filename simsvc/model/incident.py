@@ -60,6 +60,7 @@ from simsvc.model.dispatch import Dispatcher
 from simsvc.model.draws import NO_PART, IncidentDraws
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream
+from simsvc.model.feeds import Later
 from simsvc.model.sourcing import Sourcing, SpareSource
 from simsvc.scenario.schema import Scenario
 
@@ -453,4 +454,4 @@ class IncidentFlow:
         )
 
     def _after(self, hours: float, transition: Callable[[simpy.Event], None]) -> None:
-        self.env.timeout(hours).callbacks.append(transition)
+        Later(self.env, hours, transition)

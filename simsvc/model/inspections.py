@@ -18,6 +18,7 @@ from simsvc.model.calendar import WorkCalendar
 from simsvc.model.dispatch import Inspection
 from simsvc.model.draws import DrawBuffer
 from simsvc.model.engineers import Engineers
+from simsvc.model.feeds import Later
 from simsvc.scenario.schema import Scenario
 
 
@@ -97,10 +98,9 @@ class InspectionVisits:
     def set_out(self, engineer: int, job: Inspection, planned_hours: float) -> None:
         """The engineer leaves for the site; the trip takes ``planned_hours`` times a factor."""
         hours = planned_hours * self._trip_factors.next()
-        self.env.timeout(hours).callbacks.append(lambda _: self._on_site(engineer, job))
+        Later(self.env, hours, lambda _: self._on_site(engineer, job))
 
     def _on_site(self, engineer: int, job: Inspection) -> None:
         if self.window[0] <= self.env.now < self.window[1]:
             self.done += 1
-        finished = self.env.timeout(job.hours)
-        finished.callbacks.append(lambda _: self.engineers.finish(engineer, job.site))
+        Later(self.env, job.hours, lambda _: self.engineers.finish(engineer, job.site))

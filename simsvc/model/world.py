@@ -58,7 +58,7 @@ from simsvc.model.draws import DrawBuffer, draw_incidents
 from simsvc.model.echelons import depot_courier_hours, repair_times
 from simsvc.model.engineers import Engineers
 from simsvc.model.faults import FaultStream, sample_faults
-from simsvc.model.feeds import Feed, call_at
+from simsvc.model.feeds import Feed, Later, call_at
 from simsvc.model.incident import IncidentFlow, IncidentLog
 from simsvc.model.inspections import InspectionVisits, inspection_plan
 from simsvc.model.travel import TravelNetwork
@@ -470,7 +470,7 @@ class World:
 
     def _soon(self, action: Callable[[], None]) -> None:
         """Run ``action`` after everything else due at this instant."""
-        self.env.timeout(0.0).callbacks.append(lambda _: action())
+        Later(self.env, 0.0, lambda _: action())
 
 
 def _vans(

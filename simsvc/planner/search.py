@@ -20,23 +20,21 @@ every commitment.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 
 import numpy as np
 
-from simsvc.model.crews import rota_shift
 from simsvc.model.depots import stock_at_share
 from simsvc.model.faults import installed_rates
-from simsvc.planner.analytic import Loads, erlang_c_wait_within, offered_loads
+from simsvc.planner.analytic import erlang_c_wait_within, offered_loads
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
+from simsvc.planner.ranking import Ranking, base_engineers
 from simsvc.planner.stocking import metric_start
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Scenario
-from simsvc.staffing import HOURS_PER_YEAR, shift_hours_per_year
 
 RELEVANT = {
     "response": {"agent"},
@@ -76,7 +74,7 @@ def analytic_start(space: PlanSpace) -> Candidate:
     scenario = space.scenario
     loads = offered_loads(scenario)
     engineers = [
-        min(_base_engineers(scenario, loads, b), scenario.plan.max_engineers_per_base)
+        min(base_engineers(scenario, loads, b), scenario.plan.max_engineers_per_base)
         for b in range(len(scenario.base))
     ]
     if sum(engineers) == 0:
@@ -89,61 +87,6 @@ def analytic_start(space: PlanSpace) -> Candidate:
         remote = _remote_agents(scenario, loads.reports)
     stock = metric_start(space, engineers)
     return Candidate(tuple(engineers), agents, tuple(stock.stock), remote, tuple(stock.van))
-
-
-def _duty(scenario: Scenario, base: int) -> tuple[float, float]:
-    """When a base is staffed, and how many of its engineers are on duty then.
-
-    Returns the share of the year some engineer of the base is on shift, and the engineers
-    on duty at such a time per engineer of the base: 1 for posts; for a roster, a person's
-    on-shift hours over the hours the crews cover (two crews on four on, four off: 0.5).
-    """
-    table = scenario.base[base]
-    if table.roster is None:
-        return shift_hours_per_year(scenario, table.shift) / HOURS_PER_YEAR, 1.0
-    roster = next(r for r in scenario.roster if r.id == table.roster)
-    person = shift_hours_per_year(scenario, rota_shift(roster, 0))
-    cycle = roster.days_on + roster.days_off
-    days = shift_hours_per_year(scenario, roster.shift)
-    covered = days * min(1.0, roster.crews * roster.days_on / cycle)
-    if covered <= 0:
-        return 0.0, 0.0
-    return covered / HOURS_PER_YEAR, person / covered
-
-
-def _base_engineers(scenario: Scenario, loads: Loads, base: int) -> int:
-    """Engineers for a base by Erlang C: visits wait at most ``within - trip`` at the goal.
-
-    Work is squeezed into the hours the base is staffed, so the rates are scaled up by the
-    share of the year it is; inspections add to the load; on a roster only the crew on duty
-    serves (:func:`_duty`).
-    """
-    visits = loads.visits_per_base[base]
-    if visits <= 0:
-        return 0
-    on_share, on_duty = _duty(scenario, base)
-    on_share = max(on_share, 1e-9)
-    rate = visits / on_share
-    service = loads.visit_hours_per_base[base]
-    load = rate * service + loads.inspection_load_per_base[base] / on_share
-    arrivals = [c for c in scenario.commitment if c.metric == "arrival"]
-    most = scenario.plan.max_engineers_per_base
-    stable = [e for e in range(1, most + 1) if e * on_duty > load]
-    for engineers in stable:
-        servers = engineers * on_duty
-        spare = servers - load + rate * service  # servers left for faults after inspections
-        if all(
-            erlang_c_wait_within(
-                max(1, math.floor(spare)),
-                rate,
-                1 / service,
-                max(c.within - loads.trip_hours_per_base[base], 0.0),
-            )
-            >= c.goal
-            for c in arrivals
-        ):
-            return engineers
-    return stable[0] if stable else most  # no count meets the goals: the fewest that keep up
 
 
 def _attempt_hours(scenario: Scenario) -> tuple[float, float]:
@@ -253,6 +196,7 @@ def search_plan(
     *,
     screen: bool = True,
     resumed: bool = False,
+    ranking: Ranking | None = None,
 ) -> Evaluation:
     """Marginal analysis from ``start``, then removals; returns the best plan found.
 
@@ -260,6 +204,9 @@ def search_plan(
     search set. Its removals were decided already (and the valuable ones undecided on the
     intervals were decided on a grown search set), so only the units added to mend it are
     tried for removal again.
+
+    ``ranking`` (built from the plan space when not given) orders the additions
+    analytically when screening (:mod:`simsvc.planner.ranking`).
 
     With ``screen``, the options of each step are first judged on a quarter of the search
     replications and only the promising ones on all of them (see :func:`_screened_additions`
@@ -273,8 +220,10 @@ def search_plan(
 
     current = evaluator.evaluate(start)
     say(f"start {describe(space, start)}: {_status(space, current)}")
+    if screen and ranking is None:
+        ranking = Ranking(space)
     if not screen:
-        current = _addition_phase(evaluator, current, say, screen)
+        current = _addition_phase(evaluator, current, say, None)
         return (
             current
             if not current.feasible
@@ -282,7 +231,7 @@ def search_plan(
         )
     while True:
         before = current.candidate
-        current = _addition_phase(evaluator, current, say, screen)
+        current = _addition_phase(evaluator, current, say, ranking)
         if not current.feasible:
             return current
         added = {
@@ -351,10 +300,15 @@ def _removals_one_by_one(
 
 
 def _addition_phase(
-    evaluator: Evaluator, current: Evaluation, say: Callable[[str], None], screen: bool
+    evaluator: Evaluator,
+    current: Evaluation,
+    say: Callable[[str], None],
+    ranking: Ranking | None,
 ) -> Evaluation:
     """Add units, the best gain per unit of cost first, until every commitment is met (or
-    nothing helps); see :func:`search_plan`."""
+    nothing helps); see :func:`search_plan`. With a ``ranking`` (the screened search),
+    only the analytically best options of each kind are screened, and only the best on
+    the screen are simulated on the whole search set."""
     space = evaluator.space
     while not current.feasible:
         metric = space.scenario.commitment[current.worst].metric
@@ -369,14 +323,17 @@ def _addition_phase(
         if not options:
             say("every resource is at its bound: no plan within the bounds meets the goals")
             break
-        if screen:
-            options = _screened_additions(evaluator, current, options)
-        evaluations = evaluator.evaluate_many([c for _, c in options])
-        scored = [
-            (_better(e, current, space.unit_cost(u)), -space.unit_cost(u), k)
-            for k, ((u, _), e) in enumerate(zip(options, evaluations, strict=True))
-        ]
+        every = options
+        if ranking is not None:
+            kept = ranking.keep(current.candidate, [u for u, _ in options])
+            options = _screened_additions(evaluator, current, [o for o in options if o[0] in kept])
+        evaluations, scored = _scored(evaluator, current, options)
         best = max(scored)
+        if best[0][0] <= 0 and ranking is not None and len(kept) < len(every):
+            # the models missed what helps the worst commitment: screen every option
+            options = _screened_additions(evaluator, current, every)
+            evaluations, scored = _scored(evaluator, current, options)
+            best = max(scored)
         if best[0][0] <= 0 and best[0][1] <= 0:
             worst = space.scenario.commitment[current.worst].label
             say(f"no single added unit brings {worst} closer to its goal: stopping")
@@ -400,6 +357,20 @@ def _addition_phase(
         current = evaluations[best[2]]
         say(f"add {unit.label}: {_status(space, current)}")
     return current
+
+
+def _scored(
+    evaluator: Evaluator, current: Evaluation, options: list[tuple[Unit, Candidate]]
+) -> tuple[list[Evaluation], list[tuple[tuple[float, float], float, int]]]:
+    """Options simulated on the search set, each with its score against ``current``: gain
+    per unit of cost (:func:`_better`), then the cheaper, then its position."""
+    space = evaluator.space
+    evaluations = evaluator.evaluate_many([c for _, c in options])
+    scored = [
+        (_better(e, current, space.unit_cost(u)), -space.unit_cost(u), k)
+        for k, ((u, _), e) in enumerate(zip(options, evaluations, strict=True))
+    ]
+    return evaluations, scored
 
 
 def _removal_phase(
@@ -571,11 +542,18 @@ def plan(
         # joins the search set, the search continues from the plan, and the next
         # verification uses another fresh set.
         start = analytic_start(space)
+        ranking = Ranking(space) if screen else None
         rounds_run = 0
         fresh: list[int] = []
         for round_ in range(rounds):
             found = search_plan(
-                evaluator, start, with_penalties, record, screen=screen, resumed=round_ > 0
+                evaluator,
+                start,
+                with_penalties,
+                record,
+                screen=screen,
+                resumed=round_ > 0,
+                ranking=ranking,
             )
             if not found.feasible:
                 checked = found
