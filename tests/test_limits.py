@@ -159,6 +159,8 @@ def test_the_estimate_covers_several_replications_in_one_process() -> None:
     """
     scenario = scaled(simsvc.load_scenario(SMALL_PATH), 300)
     scenario = scenario.with_resources(engineers={"north": 60}, agents=10)
+    # the engine's modules are imported (and their memory counted) before the measure
+    simsvc.run_experiment(simsvc.load_scenario(SMALL_PATH), replications=1, workers=1)
     gc.collect()
     tracemalloc.start()
     try:

@@ -20,7 +20,7 @@ every commitment.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 
@@ -62,6 +62,13 @@ when a removal is decided by the estimates but not yet by the intervals."""
 GROW_MIN_SAVING = 0.01
 """A removal undecided on the intervals grows the search set only when it would save at
 least this share of the plan's yearly cost (a desk agent, not one spare part)."""
+
+EXCHANGE_MIN_SHARE = 0.05
+"""A unit is worth an exchange (:func:`_exchange`) when it costs at least this share of
+the plan's yearly cost."""
+
+EXCHANGE_MOST = 3
+"""Most units one search tries to exchange."""
 
 VERIFY_OFFSET = 1_000_000
 """Replication numbers of the verification start here: disjoint from the search's seeds."""
@@ -197,13 +204,17 @@ def search_plan(
     screen: bool = True,
     resumed: bool = False,
     ranking: Ranking | None = None,
+    failed: Sequence[int] | None = None,
 ) -> Evaluation:
     """Marginal analysis from ``start``, then removals; returns the best plan found.
 
     ``resumed``: ``start`` is a plan a verification set failed, whose seeds have joined the
     search set. Its removals were decided already (and the valuable ones undecided on the
-    intervals were decided on a grown search set), so only the units added to mend it are
-    tried for removal again.
+    intervals were decided on a grown search set), so only the units added to mend it, and
+    of those only the dear ones (at least :data:`GROW_MIN_SAVING` of the plan's cost), are
+    tried for removal again. ``failed``: the replications of that verification set; the
+    plan is first mended on them alone (the search set, where it was chosen, may still say
+    it meets every goal).
 
     ``ranking`` (built from the plan space when not given) orders the additions
     analytically when screening (:mod:`simsvc.planner.ranking`).
@@ -229,30 +240,115 @@ def search_plan(
             if not current.feasible
             else _removals_one_by_one(evaluator, current, total, say)
         )
+    if resumed and failed:
+        # mend the plan where the fresh seeds found it short, judged on those seeds alone;
+        # what it adds is then tried for removal on the whole search set
+        merged = evaluator.replications
+        evaluator.replications = list(failed)
+        mended = _addition_phase(evaluator, evaluator.evaluate(start), say, ranking)
+        evaluator.replications = merged
+        current = evaluator.evaluate(mended.candidate)
+    exchanged_units: set[Unit] = set()
     while True:
-        before = current.candidate
-        current = _addition_phase(evaluator, current, say, ranking)
+        before = start if resumed else current.candidate
+        may_grow = _grown_search_set(evaluator) is not None
+        current = _addition_phase(evaluator, current, say, ranking, may_grow)
+        if not current.feasible and may_grow and current.plausible:
+            current = _grow(evaluator, say, "the plan", current)
+            continue
         if not current.feasible:
             return current
         added = {
             u for u in space.units if space.level(current.candidate, u) > space.level(before, u)
         }
-        if resumed and not added:
-            return current
+        if resumed:
+            # a cheap mend stays (the fresh seeds asked for it); a dear one is for the whole
+            # search set to decide, as a removal that saves that much would be
+            dear = GROW_MIN_SAVING * total(current)
+            added = {u for u in added if space.unit_cost(u) >= dear}
+            if not added:
+                return current
         only = added if resumed else None
         current, undecided = _removal_phase(evaluator, current, total, say, only)
-        if undecided is None:
+        if undecided is not None:
+            current = _grow(evaluator, say, f"removing {undecided.label}", current)
+            continue
+        if resumed:
             return current
-        grown = _grown_search_set(evaluator)
-        if grown is None:
+        exchanged = _exchange(evaluator, current, total, say, ranking, exchanged_units)
+        if exchanged is None:
             return current
-        evaluator.replications = grown
-        current = evaluator.evaluate(current.candidate)
-        say(
-            f"removing {undecided.label} meets every goal on the estimates but not yet on"
-            f" the intervals: the search set grows to {len(grown)} replications;"
-            f" {_status(space, current)}"
+        current = exchanged
+
+
+def _exchange(
+    evaluator: Evaluator,
+    current: Evaluation,
+    total: Callable[[Evaluation], float],
+    say: Callable[[str], None],
+    ranking: Ranking | None,
+    tried: set[Unit],
+) -> Evaluation | None:
+    """A cheaper plan without one of the plan's dearest units, mended with cheaper ones.
+
+    Adding and removing one unit at a time stops where no single removal keeps every
+    goal, even when an engineer fewer and a few spare parts more would be cheaper. Each
+    unit worth at least :data:`EXCHANGE_MIN_SHARE` of the plan's cost (at most
+    :data:`EXCHANGE_MOST` of them, the dearest first, each tried once per search) is
+    taken out and the plan mended by the addition phase with units cheaper than it (unless
+    a goal it then misses moves with no cheaper kind of unit, :data:`RELEVANT`); the first
+    mended plan that meets every goal for less is returned (None if none is).
+    """
+    space = evaluator.space
+    dear = sorted(
+        (
+            u
+            for u in space.units
+            if u not in tried
+            and space.level(current.candidate, u) > 0
+            and space.unit_cost(u) >= EXCHANGE_MIN_SHARE * total(current)
+        ),
+        key=lambda u: (-space.unit_cost(u), u.kind, u.index),
+    )
+    for unit in dear[:EXCHANGE_MOST]:
+        tried.add(unit)
+        fewer = space.changed(current.candidate, unit, -1)
+        if fewer is None:
+            continue
+        start = evaluator.evaluate(fewer)
+        cheaper = {u.kind for u in space.units if space.unit_cost(u) < space.unit_cost(unit)}
+        commitments = space.scenario.commitment
+        missed = [commitments[k].metric for k, short in enumerate(start.shortfall) if short > 0]
+        if not all(RELEVANT[metric] & cheaper for metric in missed):
+            continue  # a goal it misses moves with no cheaper kind of unit
+        mended = _addition_phase(
+            evaluator,
+            start,
+            lambda _: None,
+            ranking,
+            cheaper_than=space.unit_cost(unit),
+            over_budget=lambda e: total(e) >= total(current) - 1e-9,
         )
+        if mended.feasible and total(mended) < total(current) - 1e-9:
+            say(f"exchange {unit.label} for cheaper units: {_status(space, mended)}")
+            return mended
+    return None
+
+
+def _grow(
+    evaluator: Evaluator, say: Callable[[str], None], what: str, current: Evaluation
+) -> Evaluation:
+    """Double the search set (:func:`_grown_search_set`, which must not be None) and judge
+    the plan of ``current`` on it."""
+    grown = _grown_search_set(evaluator)
+    assert grown is not None
+    evaluator.replications = grown
+    judged = evaluator.evaluate(current.candidate)
+    say(
+        f"{what} meets every goal on the estimates but not yet on the intervals: the search"
+        f" set grows to {len(grown)} replications; {_status(evaluator.space, judged)}"
+    )
+    return judged
 
 
 def _removals_one_by_one(
@@ -304,17 +400,28 @@ def _addition_phase(
     current: Evaluation,
     say: Callable[[str], None],
     ranking: Ranking | None,
+    stop_when_plausible: bool = False,
+    cheaper_than: float | None = None,
+    over_budget: Callable[[Evaluation], bool] | None = None,
 ) -> Evaluation:
     """Add units, the best gain per unit of cost first, until every commitment is met (or
     nothing helps); see :func:`search_plan`. With a ``ranking`` (the screened search),
     only the analytically best options of each kind are screened, and only the best on
-    the screen are simulated on the whole search set."""
+    the screen are simulated on the whole search set. With ``stop_when_plausible``, stop
+    at a plan whose estimates meet every goal (its intervals are for more replications to
+    decide, not for another unit). ``cheaper_than``: add only units of a lower yearly cost,
+    and give up once ``over_budget`` says the plan costs too much (an exchange,
+    :func:`_exchange`)."""
     space = evaluator.space
-    while not current.feasible:
+    while not current.feasible and not (stop_when_plausible and current.plausible):
+        if over_budget is not None and over_budget(current):
+            break
         metric = space.scenario.commitment[current.worst].metric
         options: list[tuple[Unit, Candidate]] = []
         for units in ([u for u in space.units if u.kind in RELEVANT[metric]], space.units):
             for unit in units:
+                if cheaper_than is not None and space.unit_cost(unit) >= cheaper_than:
+                    continue
                 more = space.changed(current.candidate, unit, +1)
                 if more is not None:
                     options.append((unit, more))
@@ -383,11 +490,12 @@ def _removal_phase(
     """Remove units while every commitment stays met.
 
     Each pass screens every removal (:func:`_screened_removals`) and tries the plausible
-    ones all at once on the whole search set, the most valuable first; when that misses a
-    goal, the more valuable half, and so on down to one unit, which is then given up. A
-    removal given up is not tried again: the plan only loses resources from here on, and
-    with fewer resources that removal would miss by more. A pass that changes nothing
-    re-screens from the cache, so each pass costs one screen and a few whole-set runs.
+    ones all at once on the whole search set; a group that misses a goal is split in two
+    and each half tried in turn, the more valuable first (the units sorted by cost), down
+    to single units, which are then given up. A removal given up is not tried again: the
+    plan only loses resources from here on, and with fewer resources that removal would
+    miss by more. A pass ends when every group is decided; the next pass screens the
+    removals of the smaller plan (one more unit of a part already cut, say).
 
     ``only``: the units that may be removed (default every unit).
 
@@ -412,22 +520,24 @@ def _removal_phase(
         if not kept:
             return current, None
         batch = sorted((u for u, _ in kept), key=lambda u: (-space.unit_cost(u), u.kind, u.index))
-        while True:
+        groups = [batch]  # a stack of groups to try, the more valuable half on top
+        while groups:
+            group = groups.pop()
             fewest: Candidate | None = current.candidate
-            for unit in batch:
+            for unit in group:
                 fewest = space.changed(fewest, unit, -1) if fewest else None
             joint = evaluator.evaluate(fewest) if fewest is not None else None
             if joint is not None and joint.feasible and total(joint) < total(current) - 1e-9:
                 current = joint
-                say(f"remove {_units_text(batch)}: {_status(space, current)}")
-                break
-            if len(batch) == 1:
-                worth = space.unit_cost(batch[0]) >= GROW_MIN_SAVING * total(current)
+                say(f"remove {_units_text(group)}: {_status(space, current)}")
+            elif len(group) > 1:
+                half = len(group) // 2
+                groups += [group[half:], group[:half]]
+            else:
+                worth = space.unit_cost(group[0]) >= GROW_MIN_SAVING * total(current)
                 if may_grow and worth and joint is not None and joint.plausible:
-                    return current, batch[0]
-                rejected.add(batch[0])
-                break
-            batch = batch[: len(batch) // 2]
+                    return current, group[0]
+                rejected.add(group[0])
 
 
 def _grown_search_set(evaluator: Evaluator) -> list[int] | None:
@@ -554,6 +664,7 @@ def plan(
                 screen=screen,
                 resumed=round_ > 0,
                 ranking=ranking,
+                failed=fresh if round_ > 0 else None,
             )
             if not found.feasible:
                 checked = found
