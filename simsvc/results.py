@@ -700,6 +700,34 @@ class RunResult:
         table = pd.DataFrame(rows, columns=["depot", "part", *STOCK_COLUMNS])
         return table.set_index(["depot", "part"])
 
+    def vans(self) -> pd.DataFrame:
+        """Van stock per base and part (index ``base, part``): units per van (``level``),
+        the base's vans (one per engineer, on call included), units in all of them and
+        their yearly holding cost. With :meth:`stock`, the holding adds up to the cost's.
+        """
+        import pandas as pd
+
+        from simsvc.cost import holding_per_unit
+        from simsvc.model.vans import van_units, vans_per_base
+
+        per_unit = holding_per_unit(self.scenario)
+        vans = vans_per_base(self.scenario)
+        units = van_units(self.scenario)
+        rows = [
+            {
+                "base": base.id,
+                "part": part,
+                "level": level,
+                "vans": vans[b],
+                "units": units[base.id, part],
+                "holding": units[base.id, part] * per_unit[part],
+            }
+            for b, base in enumerate(self.scenario.base)
+            for part, level in base.van.items()
+        ]
+        columns = ["base", "part", "level", "vans", "units", "holding"]
+        return pd.DataFrame(rows, columns=columns).set_index(["base", "part"])
+
     def _part_figures(self, depot: str) -> dict[str, dict[str, float]]:
         """Per part at ``depot``: fill rate (NaN when never requested), mean backorders, on
         hand, on order and in repair, and lateral shipments a year (means over the

@@ -140,3 +140,17 @@ def test_a_van_of_an_unknown_part_is_refused() -> None:
     with pytest.raises(ScenarioError) as caught:
         simsvc.parse_scenario(van_text("board = 1"))
     assert "base[0].van.board" in str(caught.value)
+
+
+def test_the_van_table_and_the_stock_table_add_up_to_the_holding_cost() -> None:
+    text = van_text("psu = 3", stock=7).replace("engineers = 1", "engineers = 4")
+    scenario = simsvc.parse_scenario(text.replace('horizon = "365d"', 'horizon = "30d"'))
+    result = simsvc.run_experiment(scenario, replications=1, seed=8, workers=1)
+    vans = result.vans()
+    assert vans.loc[("hq", "psu"), "level"] == 3
+    assert vans.loc[("hq", "psu"), "vans"] == 4  # one van per engineer
+    assert vans.loc[("hq", "psu"), "units"] == 12
+    holding = result.stock()["holding"].sum() + vans["holding"].sum()
+    assert holding == pytest.approx(result.cost()["holding"])
+    per_unit = scenario.part[0].unit_cost * scenario.costs.holding_rate
+    assert holding == pytest.approx((7 + 12) * per_unit)
