@@ -2,7 +2,8 @@
 
 One removal screen of metro_line2's plan space (every unit removed in turn, each candidate
 on its screen replications: a pass of independent replications, as the planner hands them
-to its runner in one batch) runs three ways in one process:
+to its runner in one batch, which sends them out in about four tasks per worker) runs
+three ways in one process:
 
 - in this process (the reference: one core, no pool);
 - on a local process pool of 2 workers;
@@ -73,11 +74,11 @@ def main() -> None:
     ):
         screen_pass(runner, 1)  # workers import simsvc and load the scenario once
         dask, _, on_dask = screen_pass(runner, args.replications)
-    task = one / tasks
+    task = one / tasks  # one core's seconds per replication
     serial = max(dask - one / 2, 0.0)
     sixteen = serial + one / 16
-    print(f"tasks in the pass                  {tasks} ({args.replications} per candidate)")
-    print(f"one core (reference)               {one:.2f} s  ({task * 1000:.0f} ms per task)")
+    print(f"replications in the pass           {tasks} ({args.replications} per candidate)")
+    print(f"one core (reference)               {one:.2f} s  ({task * 1000:.0f} ms per replication)")
     print(f"local pool, 2 workers              {pool:.2f} s  ({one / pool:.2f}x)")
     print(f"Dask LocalCluster, 2 workers       {dask:.2f} s  ({one / dask:.2f}x)")
     print(f"part that does not spread (Dask)   {serial:.2f} s")

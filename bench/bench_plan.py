@@ -19,7 +19,8 @@ from pathlib import Path
 import simsvc
 from simsvc.planner.search import describe, plan
 
-AIM_SECONDS = 120.0
+AIM_SECONDS = {"metro_line2.toml": 10.0}
+"""Issue 14's aims on 2 cores: metro_line2 under 10 s, every other scenario under 2 minutes."""
 
 
 def main() -> None:
@@ -36,6 +37,7 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = simsvc.load_scenario(args.file)
+    aim = AIM_SECONDS.get(args.file.name, 120.0)
     print(f"scenario              {scenario.scenario.name} ({args.file.name})")
     print(f"workers               {args.workers}")
     print(f"replications/eval     {args.replications or scenario.scenario.replications}")
@@ -53,8 +55,8 @@ def main() -> None:
         print(f"simulations           {result.simulations:,} replications")
         print(f"replication-years     {result.replication_years:,.1f}")
         print(
-            f"wall time             {wall:.1f} s  (aim < {AIM_SECONDS:.0f} s on 2 cores:"
-            f" {'PASS' if wall < AIM_SECONDS else 'MISS'})"
+            f"wall time             {wall:.1f} s  (aim < {aim:.0f} s on 2 cores:"
+            f" {'PASS' if wall < aim else 'MISS'})"
         )
         print(f"replication-years/s   {result.replication_years / wall:,.1f}")
 

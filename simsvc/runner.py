@@ -26,13 +26,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
     from simsvc.results import ReplicationSummary
     from simsvc.scenario.schema import Scenario
+
+T = TypeVar("T")
 
 Progress = Callable[[int], None]
 """Called with the number of jobs finished so far."""
@@ -99,6 +101,23 @@ def _unpickled(scenario: bytes) -> Scenario:
 def run_packed(job: PackedJob) -> ReplicationSummary:
     """:func:`run_job` of a packed job, in a worker."""
     return run_job(Job(_unpickled(job.scenario), job.seed, job.replication, job.keep_incidents))
+
+
+CHUNKS_PER_SLOT = 4
+"""A batch of jobs goes out in about this many tasks per worker: few enough that a task's
+overhead (a Dask scheduler's round trip, a scenario's bytes) is spread over several
+replications, enough that workers finishing early find more to do."""
+
+
+def _chunks(jobs: list[PackedJob], slots: int) -> list[list[PackedJob]]:
+    """``jobs`` in order, cut into tasks of :data:`CHUNKS_PER_SLOT` per slot at most."""
+    size = max(1, -(-len(jobs) // (slots * CHUNKS_PER_SLOT)))
+    return [jobs[k : k + size] for k in range(0, len(jobs), size)]
+
+
+def run_chunk(jobs: list[PackedJob]) -> list[ReplicationSummary]:
+    """:func:`run_packed` of each job of a task, in order."""
+    return [run_packed(job) for job in jobs]
 
 
 def experiment_jobs(
@@ -221,9 +240,7 @@ class Runner:
             self._pool_size = size
         return self._pool
 
-    def _wait(
-        self, pending: set[Future[ReplicationSummary]]
-    ) -> tuple[set[Future[ReplicationSummary]], set[Future[ReplicationSummary]]]:
+    def _wait(self, pending: set[Future[T]]) -> tuple[set[Future[T]], set[Future[T]]]:
         """The futures finished and not, once at least one finishes (or the run stalls)."""
         finished, waiting = wait(pending, timeout=self.stall_timeout, return_when=FIRST_COMPLETED)
         if not finished:
@@ -266,9 +283,11 @@ class Runner:
                 if progress:
                     progress(done)
             return results
-        futures: list[Future[ReplicationSummary]] = [
-            target.submit(run_packed, j) for j in packed(jobs)
+        chunks = _chunks(packed(jobs), self.slots)
+        futures: list[Future[list[ReplicationSummary]]] = [
+            target.submit(run_chunk, chunk) for chunk in chunks
         ]
+        sizes = {future: len(chunk) for future, chunk in zip(futures, chunks, strict=True)}
         try:
             pending = set(futures)
             done = 0
@@ -276,14 +295,14 @@ class Runner:
                 finished, pending = self._wait(pending)
                 for future in finished:
                     future.result()  # raise a worker's error at once
-                done += len(finished)
+                    done += sizes[future]
                 if progress:
                     progress(done)
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
-        return [f.result() for f in futures]
+        return [summary for f in futures for summary in f.result()]
 
     def batches(
         self,
