@@ -466,3 +466,14 @@ def test_palm_formulas() -> None:
         assert palm_backorders(stock, demand, lead) == pytest.approx(expected, abs=1e-9)
     level = palm_stock_for(0.9, demand, lead)
     assert palm_fill_rate(level, demand, lead) >= 0.9 > palm_fill_rate(level - 1, demand, lead)
+
+
+def test_every_clock_names_the_resources_that_move_it() -> None:
+    from typing import get_args
+
+    from simsvc.planner.search import RELEVANT
+    from simsvc.scenario.schema import Metric
+
+    assert set(RELEVANT) == set(get_args(Metric))
+    kinds = {"engineer", "agent", "remote", "stock", "van"}
+    assert all(moves and moves <= kinds for moves in RELEVANT.values())

@@ -34,12 +34,15 @@ from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
 from simsvc.planner.ranking import Ranking, base_engineers
 from simsvc.planner.stocking import metric_start
 from simsvc.runner import Runner
-from simsvc.scenario.schema import Scenario
+from simsvc.scenario.schema import Metric, Scenario
 
-RELEVANT = {
+RELEVANT: dict[Metric, set[str]] = {
     "response": {"agent"},
-    "arrival": {"engineer", "agent"},
-    "resolution": {"engineer", "agent", "stock", "van"},
+    "remote": {"agent", "remote"},
+    "assigned": {"engineer", "agent", "remote"},
+    "visit": {"engineer", "remote"},
+    "arrival": {"engineer", "agent", "remote"},
+    "resolution": {"engineer", "agent", "remote", "stock", "van"},
 }
 """Kinds of resource that can move each clock; the search adds only these for the worst."""
 
