@@ -22,6 +22,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from simsvc.model.crews import rota_shift
 from simsvc.planner.analytic import (
     Loads,
     MetricState,
@@ -47,8 +48,6 @@ def duty(scenario: Scenario, base: int) -> tuple[float, float]:
     on duty at such a time per engineer of the base: 1 for posts; for a roster, a person's
     on-shift hours over the hours the crews cover (two crews on four on, four off: 0.5).
     """
-    from simsvc.model.crews import rota_shift
-
     table = scenario.base[base]
     if table.roster is None:
         return shift_hours_per_year(scenario, table.shift) / HOURS_PER_YEAR, 1.0
