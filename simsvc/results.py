@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -27,11 +27,11 @@ import numpy as np
 
 from simsvc.cost import yearly_cost
 from simsvc.model.calendar import WorkCalendar
-from simsvc.model.depots import base_stock
+from simsvc.model.depots import base_stock, nearest_base_of_sites
 from simsvc.model.world import ReplicationOutcome
 from simsvc.periods import horizon_years, period_count, period_index
 from simsvc.records import CLOCKS, clock_hours, incident_table, selected
-from simsvc.scenario.schema import Commitment, Desk, Remote, Scenario
+from simsvc.scenario.schema import Commitment, Desk, PlanBounds, Remote, Scenario
 from simsvc.staffing import base_people, people_per_post, rostered_hours_per_week
 from simsvc.stats import Estimate, clock_summary, jsonable, mean_ci, proportion_ci, share_within
 from simsvc.verdicts import Evidence, Verdict, shortfall, verdict
@@ -168,6 +168,14 @@ class ReplicationSummary:
     """Time-average units waiting for a repair slot at each depot."""
     lateral_shipments: ById[float] | None = None
     """Units a year each depot sent laterally to other depots' bases (all parts)."""
+    region_period_counted: ById[np.ndarray] | None = None
+    """By commitment id, incidents counted per (region, assessment period): an int array of
+    shape (bases, periods), where a site's region is its nearest base (great-circle,
+    :func:`simsvc.model.depots.nearest_base_of_sites`) whoever serves it. Summed over
+    regions it is ``period_counted``; the planner's regional model reads it
+    (:mod:`simsvc.planner.regions`)."""
+    region_period_met: ById[np.ndarray] | None = None
+    """Of them, met, in the same shape."""
 
 
 def summarise(
@@ -179,6 +187,9 @@ def summarise(
     info = scenario.scenario
     attainment, breaches, counted = [], [], []
     period_counted, period_met = [], []
+    region_counted, region_met = [], []
+    region_of_site = nearest_base_of_sites(scenario)
+    regions = len(scenario.base)
     for commitment in scenario.commitment:
         mask = selected(columns, scenario, commitment)
         sub = {k: v[mask] for k, v in columns.items()}
@@ -200,6 +211,9 @@ def summarise(
         )
         period_counted.append(np.bincount(index, minlength=size).astype(np.int32))
         period_met.append(np.bincount(index[within], minlength=size).astype(np.int32))
+        cell = region_of_site[sub["site"]] * size + index
+        region_counted.append(_cells(cell, regions, size))
+        region_met.append(_cells(cell[within], regions, size))
     in_horizon = columns["counted"]
     clocks: dict[str, dict[str, np.ndarray]] = {}
     incidents = []
@@ -233,6 +247,8 @@ def summarise(
         counted=ById(commitments, counted),
         period_counted=ById(commitments, period_counted),
         period_met=ById(commitments, period_met),
+        region_period_counted=ById(commitments, region_counted),
+        region_period_met=ById(commitments, region_met),
         incidents=ById([s.id for s in scenario.severity], incidents),
         clocks=clocks,
         base_utilization=ById(
@@ -286,6 +302,12 @@ def summarise(
         on_call_busy=ById(bases, [h / horizon_years(horizon) for h in outcome.on_call_busy_hours]),
         columns=columns if keep_incidents else None,
     )
+
+
+def _cells(cell: np.ndarray, regions: int, periods: int) -> np.ndarray:
+    """Counts of flat (region, period) cell numbers as a (regions, periods) int array."""
+    counts = np.bincount(cell, minlength=regions * periods).astype(np.int32)
+    return counts.reshape(regions, periods)
 
 
 def _ratio(busy: float, shift: float) -> float:
@@ -356,6 +378,20 @@ def estimate_commitment(
         breaches=float(np.mean([r.breaches[key] for r in replications])) if replications else 0,
         yearly_penalties=np.asarray([rate * r.breaches[key] / years for r in replications]),
     )
+
+
+def plausible(plan: PlanBounds, estimates: Iterable[CommitmentEstimate]) -> bool:
+    """Whether every commitment's point estimate is on the right side of its line: breach
+    risk at most ``max_breach_risk`` under the risk criterion, attainment at least the goal
+    under the mean (a screening test, cheaper to pass than the verdict, which needs the
+    interval)."""
+    for estimate in estimates:
+        if plan.criterion == "risk":
+            if not estimate.breach_risk.mean <= plan.max_breach_risk:
+                return False
+        elif not estimate.attainment.mean >= estimate.commitment.goal:
+            return False
+    return True
 
 
 COMMITMENT_COLUMNS: dict[str, str] = {

@@ -15,7 +15,7 @@ from simsvc.cost import holding_per_unit
 from simsvc.model.depots import base_stock
 from simsvc.model.echelons import echelon_names
 from simsvc.model.vans import vans_per_base
-from simsvc.results import ReplicationSummary, RunResult
+from simsvc.results import ReplicationSummary, RunResult, plausible
 from simsvc.runner import Job, Runner
 from simsvc.scenario.schema import Scenario
 from simsvc.staffing import people_per_engineer, people_per_post
@@ -214,15 +214,8 @@ class Evaluation:
     @property
     def plausible(self) -> bool:
         """Whether every commitment's point estimate is on the right side of its line
-        (a screening test: cheaper to pass than the verdict, which needs the interval)."""
-        plan = self.result.scenario.plan
-        for estimate in self.result.estimates.values():
-            if plan.criterion == "risk":
-                if not estimate.breach_risk.mean <= plan.max_breach_risk:
-                    return False
-            elif not estimate.attainment.mean >= estimate.commitment.goal:
-                return False
-        return True
+        (:func:`simsvc.results.plausible`)."""
+        return plausible(self.result.scenario.plan, self.result.estimates.values())
 
     @property
     def worst(self) -> int:

@@ -32,6 +32,14 @@ from simsvc.planner.analytic import erlang_c_wait_within, offered_loads
 from simsvc.planner.candidates import Candidate, Evaluation, Evaluator, PlanSpace, Unit
 from simsvc.planner.plan_result import PlanResult as PlanResult  # re-exported
 from simsvc.planner.ranking import Ranking, base_engineers
+from simsvc.planner.regions import (
+    REGION_MIN_BASES,
+    RegionModel,
+    deficit,
+    greedy_additions,
+    probe,
+    removal_order,
+)
 from simsvc.planner.stocking import metric_start
 from simsvc.runner import Runner
 from simsvc.scenario.schema import Metric, Scenario
@@ -416,6 +424,7 @@ def _addition_phase(
     and give up once ``over_budget`` says the plan costs too much (an exchange,
     :func:`_exchange`)."""
     space = evaluator.space
+    regional = cheaper_than is None  # an exchange mends with cheap units, not engineers
     while not current.feasible and not (stop_when_plausible and current.plausible):
         if over_budget is not None and over_budget(current):
             break
@@ -434,8 +443,23 @@ def _addition_phase(
             say("every resource is at its bound: no plan within the bounds meets the goals")
             break
         every = options
+        bases = [u.index for u, _ in options if u.kind == "engineer"]
+        leaders: set[int] | None = None  # the bases the regional model ranks best
+        if regional and ranking is not None and len(bases) >= REGION_MIN_BASES:
+            jumped, model = _regional_jump(evaluator, current, bases, stop_when_plausible)
+            if jumped is not None and _progress(space.scenario, current, jumped):
+                added = sum(jumped.candidate.engineers) - sum(current.candidate.engineers)
+                current = jumped
+                say(f"add {added} engineers, as the regional model says: {_status(space, current)}")
+                continue
+            # the model's mix did not help: one unit at a time, among its best bases
+            leaders = set(model.ranked(bases)[:SCREEN_KEEP])
+            regional = False
         if ranking is not None:
             kept = ranking.keep(current.candidate, [u for u, _ in options])
+            if leaders is not None:
+                kept = {u for u in kept if u.kind != "engineer"}
+                kept |= {u for u, _ in options if u.kind == "engineer" and u.index in leaders}
             options = _screened_additions(evaluator, current, [o for o in options if o[0] in kept])
         evaluations, scored = _scored(evaluator, current, options)
         best = max(scored)
@@ -467,6 +491,46 @@ def _addition_phase(
         current = evaluations[best[2]]
         say(f"add {unit.label}: {_status(space, current)}")
     return current
+
+
+def _progress(scenario: Scenario, current: Evaluation, step: Evaluation) -> bool:
+    """Whether ``step`` is closer to the goals than ``current``: its worst commitment's
+    shortfall smaller, or no larger and fewer incidents short in the periods that miss
+    (:func:`simsvc.planner.regions.deficit`)."""
+    k = current.worst
+    if step.shortfall[k] < current.shortfall[k] - 1e-12:
+        return True
+    if step.shortfall[k] > current.shortfall[k] + 1e-12 or (step.worst != k and not step.feasible):
+        return False
+    before = deficit(scenario, current.result.replications)
+    return deficit(scenario, step.result.replications) < before - 1e-12
+
+
+def _regional_jump(
+    evaluator: Evaluator, current: Evaluation, bases: list[int], plausible_enough: bool
+) -> tuple[Evaluation | None, RegionModel]:
+    """The plan the regional model (:mod:`simsvc.planner.regions`) proposes from probes of
+    one engineer more at every one of ``bases`` (and two more when the model asks for more
+    than one somewhere), simulated on the search set; None when it proposes nothing new.
+    With ``plausible_enough`` the model aims at point estimates that meet every goal (the
+    search set grows next: more replications, not more engineers, settle the intervals)."""
+    space = evaluator.space
+    probes = {0: current}
+    rows: list[int] = []
+    for offset in (1, 2):
+        probes[offset] = evaluator.evaluate(probe(space, current.candidate, offset, bases))
+        model = RegionModel(space, probes)
+        rows = greedy_additions(model, bases, plausible_enough)
+        top = model.row(offset)
+        predicted = model.predict(rows)
+        if predicted.feasible or (plausible_enough and predicted.plausible):
+            break
+        if not any(rows[b] == top for b in bases):
+            break
+    proposed = model.candidate(rows)
+    if proposed == current.candidate:
+        return None, model
+    return evaluator.evaluate(proposed), model
 
 
 def _scored(
@@ -512,18 +576,35 @@ def _removal_phase(
     rejected: set[Unit] = set()
     may_grow = _grown_search_set(evaluator) is not None
     while True:
-        fewer = [(u, space.changed(current.candidate, u, -1)) for u in space.units]
-        options = [
-            (u, c)
-            for u, c in fewer
-            if c is not None and u not in rejected and (only is None or u in only)
-        ]
-        kept = _screened_removals(evaluator, options)
-        rejected |= {u for u, _ in options} - {u for u, _ in kept}
+        options: list[tuple[Unit, Candidate]] = []
+        for unit in space.units:
+            fewer = space.changed(current.candidate, unit, -1)
+            if fewer is not None and unit not in rejected and (only is None or unit in only):
+                options.append((unit, fewer))
+        engineers = [(u, c) for u, c in options if u.kind == "engineer"]
+        first: list[Unit] = []
+        if len(engineers) >= REGION_MIN_BASES:
+            # the regional model screens the engineers on one probe; the rest on a screen
+            by_base = {u.index: (u, c) for u, c in engineers}
+            order, together = _regional_removals(evaluator, current, list(by_base))
+            first = [by_base[b][0] for b in together]
+            # a plausible removal outside the model's group waits for the next pass's probe
+            later = {by_base[b][0] for b in order} - set(first) if first else set()
+            kept = [by_base[b] for b in order if by_base[b][0] not in later]
+            kept += _screened_removals(evaluator, [o for o in options if o[0].kind != "engineer"])
+        else:
+            kept = _screened_removals(evaluator, options)
+            later = set()
+        rejected |= {u for u, _ in options} - {u for u, _ in kept} - later
         if not kept:
             return current, None
-        batch = sorted((u for u, _ in kept), key=lambda u: (-space.unit_cost(u), u.kind, u.index))
-        groups = [batch]  # a stack of groups to try, the more valuable half on top
+        batch = sorted(
+            (u for u, _ in kept if u not in first),
+            key=lambda u: (-space.unit_cost(u), u.kind, u.index),
+        )
+        groups = [batch] if batch else []  # a stack of groups, the more valuable half on top
+        if first:
+            groups.append(first)  # the model's group first, then the others
         while groups:
             group = groups.pop()
             fewest: Candidate | None = current.candidate
@@ -533,6 +614,8 @@ def _removal_phase(
             if joint is not None and joint.feasible and total(joint) < total(current) - 1e-9:
                 current = joint
                 say(f"remove {_units_text(group)}: {_status(space, current)}")
+            elif group is first and len(group) > 1:
+                groups.append(group[:1])  # the model's group misses: its best unit alone
             elif len(group) > 1:
                 half = len(group) // 2
                 groups += [group[half:], group[:half]]
@@ -541,6 +624,22 @@ def _removal_phase(
                 if may_grow and worth and joint is not None and joint.plausible:
                     return current, group[0]
                 rejected.add(group[0])
+                if first and group[0] == first[0]:
+                    # the engineer with the most slack in the model cannot go: the model has
+                    # no better guess, so no engineer is removed in this phase
+                    rejected |= {u for u, _ in engineers}
+
+
+def _regional_removals(
+    evaluator: Evaluator, current: Evaluation, bases: list[int]
+) -> tuple[list[int], list[int]]:
+    """Of ``bases``, those whose engineer fewer the regional model predicts plausible, most
+    slack first, and the group of them it predicts feasible together
+    (:func:`simsvc.planner.regions.removal_order`), from one probe of an engineer fewer at
+    every one of them, simulated on the search set."""
+    space = evaluator.space
+    fewer = evaluator.evaluate(probe(space, current.candidate, -1, bases))
+    return removal_order(RegionModel(space, {0: current, -1: fewer}), bases)
 
 
 def _grown_search_set(evaluator: Evaluator) -> list[int] | None:
