@@ -74,6 +74,10 @@ GROW_MIN_SAVING = 0.01
 """A removal undecided on the intervals grows the search set only when it would save at
 least this share of the plan's yearly cost (a desk agent, not one spare part)."""
 
+REMOVAL_MIN_SAVING = 0.001
+"""A removal is tried only when it would save at least this share of the plan's yearly cost
+(a spare part of 100 CNY a year in a plan of a million is not worth the simulations)."""
+
 EXCHANGE_MIN_SHARE = 0.05
 """A unit is worth an exchange (:func:`_exchange`) when it costs at least this share of
 the plan's yearly cost."""
@@ -577,9 +581,12 @@ def _removal_phase(
     may_grow = _grown_search_set(evaluator) is not None
     while True:
         options: list[tuple[Unit, Candidate]] = []
+        least = REMOVAL_MIN_SAVING * total(current)
         for unit in space.units:
+            if unit in rejected or (only is not None and unit not in only):
+                continue
             fewer = space.changed(current.candidate, unit, -1)
-            if fewer is not None and unit not in rejected and (only is None or unit in only):
+            if fewer is not None and space.unit_cost(unit) >= least:
                 options.append((unit, fewer))
         engineers = [(u, c) for u, c in options if u.kind == "engineer"]
         first: list[Unit] = []
