@@ -12,6 +12,8 @@ same run as its reference, the previous planner (every candidate on the whole se
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
 import time
 from pathlib import Path
@@ -21,6 +23,17 @@ from simsvc.planner.search import describe, plan
 
 AIM_SECONDS = {"metro_line2.toml": 10.0}
 """Issue 14's aims on 2 cores: metro_line2 under 10 s, every other scenario under 2 minutes."""
+
+
+class OutOfTime(Exception):
+    """The reference run went past ``--reference-limit``."""
+
+
+def _within(started: float, limit: float, done: list[int], simulations: int) -> None:
+    """A progress callback: note the simulations, and stop past ``limit`` seconds."""
+    done[0] = simulations
+    if time.perf_counter() - started > limit:
+        raise OutOfTime
 
 
 def main() -> None:
@@ -34,6 +47,12 @@ def main() -> None:
         action="store_true",
         help="skip the reference run of the previous planner (no screening)",
     )
+    parser.add_argument(
+        "--reference-limit",
+        type=float,
+        default=900.0,
+        help="seconds after which the reference run is stopped and reported unfinished",
+    )
     args = parser.parse_args()
 
     scenario = simsvc.load_scenario(args.file)
@@ -45,7 +64,21 @@ def main() -> None:
     runs = [("planner", True)] + ([] if args.no_reference else [("previous (no screen)", False)])
     for name, screen in runs:
         started = time.perf_counter()
-        result = plan(scenario, replications=args.replications, workers=args.workers, screen=screen)
+        limit = math.inf if screen else args.reference_limit
+        done = [0]
+        budget = functools.partial(_within, started, limit, done)
+        try:
+            result = plan(
+                scenario,
+                replications=args.replications,
+                workers=args.workers,
+                screen=screen,
+                progress=budget,
+            )
+        except OutOfTime:
+            print(f"-- {name}")
+            print(f"not finished          stopped after {limit:.0f} s, {done[0]:,} replications")
+            continue
         wall = time.perf_counter() - started
         cost = result.cost()
         print(f"-- {name}")

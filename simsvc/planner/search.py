@@ -7,6 +7,9 @@
    commitment is missed, add the unit with the best gain in the worst-missed
    commitment per unit of yearly cost (Sherbrooke's rule, applied to every kind
    of resource); then try removing each unit while every commitment stays met.
+   In a network of many bases the regional model (:mod:`simsvc.planner.regions`)
+   proposes engineers at many bases at once from a few probes, and screens the removals
+   of engineers; each proposal is simulated before it is taken.
 3. Verify the chosen plan on a fresh seed set, never used by the search, with at least
    the file's replications. When the verification fails, its seeds join the search set,
    the search continues from the plan, and a new fresh set verifies again (up to
@@ -201,10 +204,12 @@ def _screened_removals(
     evaluator: Evaluator, options: list[tuple[Unit, Candidate]]
 ) -> list[tuple[Unit, Candidate]]:
     """The removals worth simulating on the whole search set: those whose every point
-    estimate stays on the right side of its line on the screen replications."""
+    estimate stays on the right side of its line on the screen replications (even one
+    option: a screen that rules it out costs a quarter of the whole set, and one that
+    passes it costs nothing more, the whole set reusing its replications)."""
     indices = evaluator.indices
     few = indices[: max(SCREEN_MIN, len(indices) // 4)]
-    if len(options) <= SCREEN_KEEP or len(few) >= len(indices):
+    if not options or len(few) >= len(indices):
         return options
     screened = evaluator.evaluate_many([c for _, c in options], few)
     return [option for option, e in zip(options, screened, strict=True) if e.plausible]
@@ -566,7 +571,10 @@ def _removal_phase(
     to single units, which are then given up. A removal given up is not tried again: the
     plan only loses resources from here on, and with fewer resources that removal would
     miss by more. A pass ends when every group is decided; the next pass screens the
-    removals of the smaller plan (one more unit of a part already cut, say).
+    removals of the smaller plan (one more unit of a part already cut, say). With engineers
+    at :data:`~simsvc.planner.regions.REGION_MIN_BASES` bases or more to remove from, the
+    regional model decides theirs first (:func:`_regional_removals`), then the rest go as
+    above.
 
     ``only``: the units that may be removed (default every unit).
 
@@ -588,30 +596,20 @@ def _removal_phase(
             fewer = space.changed(current.candidate, unit, -1)
             if fewer is not None and space.unit_cost(unit) >= least:
                 options.append((unit, fewer))
-        engineers = [(u, c) for u, c in options if u.kind == "engineer"]
-        first: list[Unit] = []
+        engineers = [u for u, _ in options if u.kind == "engineer"]
         if len(engineers) >= REGION_MIN_BASES:
-            # the regional model screens the engineers on one probe; the rest on a screen
-            by_base = {u.index: (u, c) for u, c in engineers}
-            order, together = _regional_removals(evaluator, current, list(by_base))
-            first = [by_base[b][0] for b in together]
-            # a plausible removal outside the model's group waits for the next pass's probe
-            later = {by_base[b][0] for b in order} - set(first) if first else set()
-            kept = [by_base[b] for b in order if by_base[b][0] not in later]
-            kept += _screened_removals(evaluator, [o for o in options if o[0].kind != "engineer"])
-        else:
-            kept = _screened_removals(evaluator, options)
-            later = set()
-        rejected |= {u for u, _ in options} - {u for u, _ in kept} - later
+            # the regional model decides the engineers' removals; then the rest, as below
+            current, undecided = _regional_removals(evaluator, current, engineers, total, say)
+            if undecided is not None and may_grow:
+                return current, undecided
+            rejected |= set(engineers)
+            continue
+        kept = _screened_removals(evaluator, options)
+        rejected |= {u for u, _ in options} - {u for u, _ in kept}
         if not kept:
             return current, None
-        batch = sorted(
-            (u for u, _ in kept if u not in first),
-            key=lambda u: (-space.unit_cost(u), u.kind, u.index),
-        )
-        groups = [batch] if batch else []  # a stack of groups, the more valuable half on top
-        if first:
-            groups.append(first)  # the model's group first, then the others
+        batch = sorted((u for u, _ in kept), key=lambda u: (-space.unit_cost(u), u.kind, u.index))
+        groups = [batch]  # a stack of groups to try, the more valuable half on top
         while groups:
             group = groups.pop()
             fewest: Candidate | None = current.candidate
@@ -621,8 +619,6 @@ def _removal_phase(
             if joint is not None and joint.feasible and total(joint) < total(current) - 1e-9:
                 current = joint
                 say(f"remove {_units_text(group)}: {_status(space, current)}")
-            elif group is first and len(group) > 1:
-                groups.append(group[:1])  # the model's group misses: its best unit alone
             elif len(group) > 1:
                 half = len(group) // 2
                 groups += [group[half:], group[:half]]
@@ -631,22 +627,62 @@ def _removal_phase(
                 if may_grow and worth and joint is not None and joint.plausible:
                     return current, group[0]
                 rejected.add(group[0])
-                if first and group[0] == first[0]:
-                    # the engineer with the most slack in the model cannot go: the model has
-                    # no better guess, so no engineer is removed in this phase
-                    rejected |= {u for u, _ in engineers}
 
 
 def _regional_removals(
-    evaluator: Evaluator, current: Evaluation, bases: list[int]
-) -> tuple[list[int], list[int]]:
-    """Of ``bases``, those whose engineer fewer the regional model predicts plausible, most
-    slack first, and the group of them it predicts feasible together
-    (:func:`simsvc.planner.regions.removal_order`), from one probe of an engineer fewer at
-    every one of them, simulated on the search set."""
+    evaluator: Evaluator,
+    current: Evaluation,
+    units: list[Unit],
+    total: Callable[[Evaluation], float],
+    say: Callable[[str], None],
+) -> tuple[Evaluation, Unit | None]:
+    """Remove engineers (of ``units``) as the regional model (:mod:`simsvc.planner.regions`)
+    says, from one probe of an engineer fewer at every one of their bases.
+
+    First the group the model predicts feasible together, all at once (when it holds more
+    than one); then one at a time, the removal with the most slack in the model first, the
+    model re-centred on each plan taken (the probe stays: its other bases are still one
+    fewer than the plan). It stops when the model offers no plausible removal, or the one
+    with the most slack misses a goal (it has no better guess). Returns the plan, and that
+    last removal when it meets every goal on the point estimates but not on the intervals
+    and would save at least :data:`GROW_MIN_SAVING` of the plan's cost (for the caller to
+    decide on a grown search set).
+    """
     space = evaluator.space
-    fewer = evaluator.evaluate(probe(space, current.candidate, -1, bases))
-    return removal_order(RegionModel(space, {0: current, -1: fewer}), bases)
+    by_base = {u.index: u for u in units}
+    fewer = evaluator.evaluate(probe(space, current.candidate, -1, list(by_base)))
+    grouped = False
+    while True:
+        model = RegionModel(space, {0: current, -1: fewer})
+        order, together = removal_order(model, list(by_base))
+        if not order:
+            return current, None
+        if not grouped and len(together) > 1:
+            grouped = True
+            group = [by_base[b] for b in together]
+            joint = evaluator.evaluate(
+                model.candidate(
+                    [
+                        model.row(-1 if b in together else 0)
+                        for b in range(len(current.candidate.engineers))
+                    ]
+                )
+            )
+            if joint.feasible and total(joint) < total(current) - 1e-9:
+                current = joint
+                say(f"remove {_units_text(group)}: {_status(space, current)}")
+                continue
+        grouped = True
+        unit = by_base[order[0]]
+        single = space.changed(current.candidate, unit, -1)
+        assert single is not None  # the model offers only removals within the bounds
+        joint = evaluator.evaluate(single)
+        if joint.feasible and total(joint) < total(current) - 1e-9:
+            current = joint
+            say(f"remove {unit.label}: {_status(space, current)}")
+            continue
+        worth = space.unit_cost(unit) >= GROW_MIN_SAVING * total(current)
+        return current, unit if worth and joint.plausible else None
 
 
 def _grown_search_set(evaluator: Evaluator) -> list[int] | None:
