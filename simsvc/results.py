@@ -172,23 +172,28 @@ class ReplicationSummary:
     """By commitment id, incidents counted per (region, assessment period): an int array of
     shape (bases, periods), where a site's region is its nearest base (great-circle,
     :func:`simsvc.model.depots.nearest_base_of_sites`) whoever serves it. Summed over
-    regions it is ``period_counted``; the planner's regional model reads it
-    (:mod:`simsvc.planner.regions`)."""
+    regions it is ``period_counted``. Only when the job asks (``Job.by_region``: the
+    planner's evaluations of a network of many bases, for :mod:`simsvc.planner.regions`);
+    None otherwise."""
     region_period_met: ById[np.ndarray] | None = None
     """Of them, met, in the same shape."""
 
 
 def summarise(
-    scenario: Scenario, outcome: ReplicationOutcome, keep_incidents: bool = False
+    scenario: Scenario,
+    outcome: ReplicationOutcome,
+    keep_incidents: bool = False,
+    by_region: bool = False,
 ) -> ReplicationSummary:
-    """Reduce one replication's records to what the aggregate needs."""
+    """Reduce one replication's records to what the aggregate needs (with ``by_region``,
+    the per-region counts too: :attr:`ReplicationSummary.region_period_counted`)."""
     columns = outcome.columns
     calendar = WorkCalendar(scenario.calendar, scenario.scenario.warmup)
     info = scenario.scenario
     attainment, breaches, counted = [], [], []
     period_counted, period_met = [], []
     region_counted, region_met = [], []
-    region_of_site = nearest_base_of_sites(scenario)
+    region_of_site = nearest_base_of_sites(scenario) if by_region else np.zeros(0, int)
     regions = len(scenario.base)
     for commitment in scenario.commitment:
         mask = selected(columns, scenario, commitment)
@@ -211,9 +216,10 @@ def summarise(
         )
         period_counted.append(np.bincount(index, minlength=size).astype(np.int32))
         period_met.append(np.bincount(index[within], minlength=size).astype(np.int32))
-        cell = region_of_site[sub["site"]] * size + index
-        region_counted.append(_cells(cell, regions, size))
-        region_met.append(_cells(cell[within], regions, size))
+        if by_region:
+            cell = region_of_site[sub["site"]] * size + index
+            region_counted.append(_cells(cell, regions, size))
+            region_met.append(_cells(cell[within], regions, size))
     in_horizon = columns["counted"]
     clocks: dict[str, dict[str, np.ndarray]] = {}
     incidents = []
@@ -247,8 +253,8 @@ def summarise(
         counted=ById(commitments, counted),
         period_counted=ById(commitments, period_counted),
         period_met=ById(commitments, period_met),
-        region_period_counted=ById(commitments, region_counted),
-        region_period_met=ById(commitments, region_met),
+        region_period_counted=ById(commitments, region_counted) if by_region else None,
+        region_period_met=ById(commitments, region_met) if by_region else None,
         incidents=ById([s.id for s in scenario.severity], incidents),
         clocks=clocks,
         base_utilization=ById(

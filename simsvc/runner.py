@@ -53,6 +53,8 @@ class Job:
     seed: int
     replication: int
     keep_incidents: bool = False
+    by_region: bool = False
+    """Count each commitment per region and period too (the planner's regional model)."""
 
 
 def run_job(job: Job) -> ReplicationSummary:
@@ -61,7 +63,7 @@ def run_job(job: Job) -> ReplicationSummary:
     from simsvc.results import summarise
 
     outcome = simulate(job.scenario, replication_seed(job.seed, job.replication))
-    return summarise(job.scenario, outcome, job.keep_incidents)
+    return summarise(job.scenario, outcome, job.keep_incidents, job.by_region)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class PackedJob:
     seed: int
     replication: int
     keep_incidents: bool
+    by_region: bool = False
 
 
 def packed(jobs: Sequence[Job]) -> list[PackedJob]:
@@ -87,7 +90,9 @@ def packed(jobs: Sequence[Job]) -> list[PackedJob]:
         key = id(job.scenario)
         if key not in pickled:
             pickled[key] = pickle.dumps(job.scenario, protocol=pickle.HIGHEST_PROTOCOL)
-        out.append(PackedJob(pickled[key], job.seed, job.replication, job.keep_incidents))
+        out.append(
+            PackedJob(pickled[key], job.seed, job.replication, job.keep_incidents, job.by_region)
+        )
     return out
 
 
@@ -100,7 +105,8 @@ def _unpickled(scenario: bytes) -> Scenario:
 
 def run_packed(job: PackedJob) -> ReplicationSummary:
     """:func:`run_job` of a packed job, in a worker."""
-    return run_job(Job(_unpickled(job.scenario), job.seed, job.replication, job.keep_incidents))
+    scenario = _unpickled(job.scenario)
+    return run_job(Job(scenario, job.seed, job.replication, job.keep_incidents, job.by_region))
 
 
 CHUNKS_PER_SLOT = 4

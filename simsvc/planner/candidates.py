@@ -23,6 +23,11 @@ from simsvc.stats import Estimate
 
 HOURS_PER_YEAR = 8760.0
 
+REGION_MIN_BASES = 4
+"""Fewest bases whose engineers the search may change for the regional model
+(:mod:`simsvc.planner.regions`) to be used (with fewer, simulating each option costs
+about as much as the model's probes)."""
+
 
 @dataclass(frozen=True, order=True)
 class Candidate:
@@ -248,6 +253,12 @@ class Evaluator:
     simulations: int = 0
 
     @property
+    def by_region(self) -> bool:
+        """Whether replications are counted per region too (networks of
+        :data:`REGION_MIN_BASES` bases or more)."""
+        return len(self.space.scenario.base) >= REGION_MIN_BASES
+
+    @property
     def replication_years(self) -> float:
         """Simulated replication-years so far (warm-up included)."""
         info = self.space.scenario.scenario
@@ -279,7 +290,7 @@ class Evaluator:
             scenario = self.scenario_of(candidate)
             for r in chosen:
                 if r not in have:
-                    jobs.append(Job(scenario, self.seed, r))
+                    jobs.append(Job(scenario, self.seed, r, by_region=self.by_region))
                     owners.append((candidate, r))
         if jobs:
             before = self.simulations

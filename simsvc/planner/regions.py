@@ -26,13 +26,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from simsvc.planner.candidates import REGION_MIN_BASES as REGION_MIN_BASES  # re-exported
 from simsvc.planner.candidates import Candidate, Evaluation, PlanSpace
 from simsvc.results import ById, ReplicationSummary, estimate_commitment, plausible
 from simsvc.scenario.schema import Scenario
-
-REGION_MIN_BASES = 4
-"""Fewest bases whose engineers the search may change for the regional model to be used
-(with fewer, simulating each option costs about as much as the probes)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +46,7 @@ class Prediction:
 
     @property
     def worst(self) -> int:
+        """Index of the commitment furthest from its verdict "met"."""
         return max(range(len(self.shortfall)), key=lambda k: self.shortfall[k])
 
 
@@ -134,7 +132,9 @@ class RegionModel:
             if up >= len(self.offsets) or self.levels[up, b] == self.levels[centre[b], b]:
                 continue
             trial = self.predict([up if i == b else r for i, r in enumerate(centre)])
-            cost = self.space.engineer_cost[b] * float(self.levels[up, b] - self.levels[0, b])
+            cost = self.space.engineer_cost[b] * float(
+                self.levels[up, b] - self.levels[centre[b], b]
+            )
             scores.append((_gain(now, trial, cost), b))
         return [b for _, b in sorted(scores, key=lambda s: s[0], reverse=True)]
 
