@@ -94,24 +94,22 @@ class RegionModel:
         """The verdicts of :meth:`candidate` ``(rows)`` on the predicted counts."""
         pick = np.asarray(rows)
         scenario = self.space.scenario
-        summaries = []
-        met_by_key, counted_by_key = {}, {}
-        for k, key in enumerate(self._keys):
-            # (region, replication, period) from each region's probe, summed over regions
-            met_by_key[key] = self._met[k][pick, :, self._regions, :].sum(axis=0)
-            counted_by_key[key] = self._counted[k][pick, :, self._regions, :].sum(axis=0)
-        for r, summary in enumerate(self._summaries):
-            counted_r = {key: int(counted_by_key[key][r].sum()) for key in self._keys}
-            met_r = {key: int(met_by_key[key][r].sum()) for key in self._keys}
-            summaries.append(
-                replace(
-                    summary,
-                    counted=ById(self._keys, [counted_r[key] for key in self._keys]),
-                    breaches=ById(self._keys, [counted_r[key] - met_r[key] for key in self._keys]),
-                    period_counted=ById(self._keys, [counted_by_key[key][r] for key in self._keys]),
-                    period_met=ById(self._keys, [met_by_key[key][r] for key in self._keys]),
-                )
+        # per commitment, (replication, period): each region's cells from its probe, summed
+        met = [m[pick, :, self._regions, :].sum(axis=0) for m in self._met]
+        counted = [c[pick, :, self._regions, :].sum(axis=0) for c in self._counted]
+        summaries = [
+            replace(
+                summary,
+                counted=ById(self._keys, [int(c[r].sum()) for c in counted]),
+                breaches=ById(
+                    self._keys,
+                    [int(c[r].sum() - m[r].sum()) for c, m in zip(counted, met, strict=True)],
+                ),
+                period_counted=ById(self._keys, [c[r] for c in counted]),
+                period_met=ById(self._keys, [m[r] for m in met]),
             )
+            for r, summary in enumerate(self._summaries)
+        ]
         estimates = [estimate_commitment(scenario, key, summaries) for key in self._keys]
         return Prediction(
             shortfall=[e.shortfall for e in estimates],
@@ -128,15 +126,20 @@ class RegionModel:
         now = self.predict(centre)
         scores = []
         for b in bases:
-            up = centre[b] + 1
-            if up >= len(self.offsets) or self.levels[up, b] == self.levels[centre[b], b]:
-                continue
-            trial = self.predict([up if i == b else r for i, r in enumerate(centre)])
-            cost = self.space.engineer_cost[b] * float(
-                self.levels[up, b] - self.levels[centre[b], b]
-            )
-            scores.append((_gain(now, trial, cost), b))
+            step = self.one_more(centre, b)
+            if step is not None:
+                scores.append((_gain(now, *step), b))
         return [b for _, b in sorted(scores, key=lambda s: s[0], reverse=True)]
+
+    def one_more(self, rows: Sequence[int], base: int) -> tuple[Prediction, float] | None:
+        """The prediction with ``base`` one probe row up from ``rows``, and the yearly cost
+        of the engineers that adds; None when no probe has more engineers there."""
+        up = rows[base] + 1
+        if up >= len(self.offsets) or self.levels[up, base] == self.levels[rows[base], base]:
+            return None
+        trial = self.predict([up if b == base else r for b, r in enumerate(rows)])
+        more = float(self.levels[up, base] - self.levels[rows[base], base])
+        return trial, self.space.engineer_cost[base] * more
 
 
 def deficit(scenario: Scenario, replications: Sequence[ReplicationSummary]) -> float:
@@ -181,20 +184,17 @@ def greedy_additions(
     shortfall per unit of cost, then in the total shortfall, then in the deficit). Stops
     when the prediction is feasible (with ``plausible_enough``, when its point estimates
     are on the right side of their lines) or no step helps; returns the rows it got to."""
-    space = model.space
-    rows = [model.row(0)] * len(space.scenario.base)
+    rows = [model.row(0)] * len(model.space.scenario.base)
     now = model.predict(rows)
     while not (now.feasible or (plausible_enough and now.plausible)):
         best: tuple[tuple[float, float, float], int, Prediction] | None = None
         for b in bases:
-            up = rows[b] + 1
-            if up >= len(model.offsets) or model.levels[up, b] == model.levels[rows[b], b]:
+            step = model.one_more(rows, b)
+            if step is None:
                 continue
-            trial = model.predict([up if i == b else r for i, r in enumerate(rows)])
-            cost = space.engineer_cost[b] * float(model.levels[up, b] - model.levels[rows[b], b])
-            score = _gain(now, trial, cost)
+            score = _gain(now, *step)
             if best is None or score > best[0]:
-                best = (score, b, trial)
+                best = (score, b, step[0])
         if best is None or best[0] <= (0.0, 0.0, 0.0):
             break
         _, b, now = best

@@ -503,8 +503,9 @@ def _addition_phase(
 
 
 def _progress(scenario: Scenario, current: Evaluation, step: Evaluation) -> bool:
-    """Whether ``step`` is closer to the goals than ``current``: its worst commitment's
-    shortfall smaller, or no larger and fewer incidents short in the periods that miss
+    """Whether ``step`` is closer to the goals than ``current``: its shortfall in
+    ``current``'s worst commitment smaller; or no larger, that commitment still the worst
+    (unless ``step`` is feasible), and fewer incidents short in the periods that miss
     (:func:`simsvc.planner.regions.deficit`)."""
     k = current.worst
     if step.shortfall[k] < current.shortfall[k] - 1e-12:
@@ -657,17 +658,10 @@ def _regional_removals(
         order, together = removal_order(model, list(by_base))
         if not order:
             return current, None
-        if not grouped and len(together) > 1:
+        if not grouped and len(together) > 1:  # first, the model's group at once
             grouped = True
             group = [by_base[b] for b in together]
-            joint = evaluator.evaluate(
-                model.candidate(
-                    [
-                        model.row(-1 if b in together else 0)
-                        for b in range(len(current.candidate.engineers))
-                    ]
-                )
-            )
+            joint = evaluator.evaluate(probe(space, current.candidate, -1, together))
             if joint.feasible and total(joint) < total(current) - 1e-9:
                 current = joint
                 say(f"remove {_units_text(group)}: {_status(space, current)}")
